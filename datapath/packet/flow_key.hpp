@@ -1,0 +1,128 @@
+// FlowKey: the dense, fixed-layout flow key every packet is parsed into, and the mask type that
+// says which of its bits a megaflow looks at. Sits between the parser (which fills it) and the
+// caches and classifier (which hash and compare it 64 bits at a time).
+//
+// Layout rules: 128 bytes = 16 words of 64 bits, fields grouped so that a typical mask touches
+// few words; every byte not named is padding that the parser leaves zero. Conventions follow Open
+// vSwitch: ARP reuses nw_src/nw_dst (spa/tpa), nw_proto (opcode, low byte) and arp_sha/arp_tha;
+// ICMPv4/ICMPv6 put type and code in tp_src/tp_dst; ND puts the target in nd_target and the
+// source/target link-layer options in arp_sha/arp_tha. A VLAN tag's tci has kVlanPresent (the CFI
+// bit) set when the tag exists, so "untagged" and "VID 0" differ.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "base/byte_order.hpp"
+
+namespace vs {
+
+using EthAddr = std::array<uint8_t, 6>;
+using Ip6Addr = std::array<uint8_t, 16>;
+
+struct VlanTag {
+    Be16 tpid;  // 0x8100 or 0x88a8 as seen on the wire
+    Be16 tci;   // PCP(3) | present(1) | VID(12)
+};
+
+inline constexpr uint16_t kVlanPresent = 0x1000;
+inline constexpr uint16_t kVlanVidMask = 0x0fff;
+inline constexpr uint16_t kVlanPcpMask = 0xe000;
+inline constexpr int kMaxVlans = 2;
+
+// nw_frag bits.
+inline constexpr uint8_t kFragAny = 0x01;    // a fragment of any kind
+inline constexpr uint8_t kFragLater = 0x02;  // not the first fragment (no L4 header)
+
+// Which layers parsed validly; lets consumers tell a missing header from a zero-valued one.
+enum LayerBits : uint8_t {
+    kLayerL2 = 1 << 0,
+    kLayerL3 = 1 << 1,
+    kLayerL4 = 1 << 2,
+};
+
+struct alignas(64) FlowKey {
+    // w0-1: tunnel metadata (filled by tunnel pop; zero otherwise).
+    uint64_t tun_id;
+    Be32 tun_src;
+    Be32 tun_dst;
+    // w2
+    uint32_t in_port;  // datapath port number
+    Be16 eth_type;     // innermost Ethernet type (after VLAN tags); 0x05ff for 802.2 frames
+    uint8_t layers;    // LayerBits: how deep the packet parsed validly
+    uint8_t pad0;
+    // w3-5
+    EthAddr eth_dst;
+    EthAddr eth_src;
+    VlanTag vlans[kMaxVlans];  // vlans[0] is the outermost
+    Be32 ipv6_label;           // low 20 bits
+    // w6
+    Be32 nw_src;  // IPv4 source, ARP spa
+    Be32 nw_dst;  // IPv4 destination, ARP tpa
+    // w7
+    uint8_t nw_proto;  // IP protocol / IPv6 final next header / ARP opcode
+    uint8_t nw_tos;    // DSCP << 2 | ECN (IPv4 TOS, IPv6 traffic class)
+    uint8_t nw_ttl;    // TTL / hop limit
+    uint8_t nw_frag;   // kFragAny | kFragLater
+    Be16 tp_src;       // L4 source port, ICMP type
+    Be16 tp_dst;       // L4 destination port, ICMP code
+    // w8-9
+    Be16 tcp_flags;    // low 12 bits
+    EthAddr arp_sha;   // ARP sha, ND source link-layer address
+    EthAddr arp_tha;   // ARP tha, ND target link-layer address
+    uint8_t pad1[2];
+    // w10-15
+    Ip6Addr ipv6_src;
+    Ip6Addr ipv6_dst;
+    Ip6Addr nd_target;
+
+    static constexpr size_t kWords = 16;
+    const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
+    uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
+
+    void clear() { std::memset(static_cast<void*>(this), 0, sizeof(*this)); }
+    friend bool operator==(const FlowKey& a, const FlowKey& b) {
+        return std::memcmp(&a, &b, sizeof(FlowKey)) == 0;
+    }
+};
+
+static_assert(sizeof(FlowKey) == 128, "FlowKey must stay two cache lines");
+static_assert(offsetof(FlowKey, in_port) == 16);
+static_assert(offsetof(FlowKey, eth_dst) == 24);
+static_assert(offsetof(FlowKey, nw_src) == 48);
+static_assert(offsetof(FlowKey, nw_proto) == 56);
+static_assert(offsetof(FlowKey, tcp_flags) == 64);
+static_assert(offsetof(FlowKey, ipv6_src) == 80);
+static_assert(offsetof(FlowKey, nd_target) == 112);
+
+// A mask has the same layout: a 1 bit means "this bit of the key matters".
+struct FlowMask : FlowKey {
+    static FlowMask exact() {
+        FlowMask m;
+        std::memset(static_cast<void*>(&m), 0xff, sizeof(m));
+        return m;
+    }
+    static FlowMask none() {
+        FlowMask m;
+        m.clear();
+        return m;
+    }
+};
+static_assert(sizeof(FlowMask) == sizeof(FlowKey));
+
+// key & mask, word by word: the normal form stored in a megaflow.
+inline FlowKey apply_mask(const FlowKey& key, const FlowMask& mask) {
+    FlowKey out;
+    for (size_t i = 0; i < FlowKey::kWords; ++i) out.words()[i] = key.words()[i] & mask.words()[i];
+    return out;
+}
+
+// Byte offsets of the headers inside the frame, found by the parser and used by actions.
+struct PacketOffsets {
+    uint16_t l3 = 0;  // first byte after the Ethernet header and VLAN tags
+    uint16_t l4 = 0;  // first byte of the L4 header (after IPv6 extension headers); 0 if none
+};
+
+}  // namespace vs
