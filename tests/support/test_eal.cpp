@@ -2,6 +2,7 @@
 #include "tests/support/test_eal.hpp"
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <unistd.h>
 
 #include <cstdio>
