@@ -1,46 +1,51 @@
 // ActionList: the immutable, compact list of datapath actions a megaflow carries. Built by the
 // control thread, read by PMD threads, executed by a switch over ActionType (no virtual calls).
-// An empty list means drop.
+// An empty list means drop. parse_actions() reads back what to_string() writes.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
 #include "datapath/packet/flow_key.hpp"
 
 namespace vs {
 
 enum class ActionType : uint8_t {
-    kOutput,       // port
-    kFlood,        // every port of the bridge but the input port
-    kUpcall,       // send to the control thread; u32 = UpcallReason
-    kSetEthSrc,    // mac
-    kSetEthDst,    // mac
-    kSetVlanVid,   // u16 (outermost tag; no-op without a tag)
-    kSetVlanPcp,   // u8
-    kPushVlan,     // u16 = TPID (host order), u32 = TCI (host order, present bit ignored)
-    kPopVlan,      //
-    kSetIpv4Src,   // be32
-    kSetIpv4Dst,   // be32
-    kSetIpv6Src,   // ip6
-    kSetIpv6Dst,   // ip6
-    kSetDscp,      // u8 (6-bit DSCP; IPv4 TOS or IPv6 traffic class)
-    kSetTtl,       // u8 (IPv4 TTL / IPv6 hop limit)
-    kDecTtl,       // drops the packet (DropReason::kActionFailed) when TTL would reach 0
-    kSetTpSrc,     // u16 host order (TCP, UDP, SCTP)
-    kSetTpDst,     // u16 host order
-    kTunnelPush,   // reserved for vxlan/geneve (issue 4)
-    kTunnelPop,    // reserved
+    kOutput,      // port
+    kFlood,       // every port of the bridge but the input port
+    kUpcall,      // send to the control thread; u32 = UpcallReason
+    kSetEthSrc,   // mac
+    kSetEthDst,   // mac
+    kSetVlanVid,  // u16 (outermost tag; no-op without a tag)
+    kSetVlanPcp,  // u8
+    kPushVlan,    // u16 = TPID (host order), u32 = TCI (host order, present bit ignored)
+    kPopVlan,     //
+    kSetIpv4Src,  // be32
+    kSetIpv4Dst,  // be32
+    kSetIpv6Src,  // ip6
+    kSetIpv6Dst,  // ip6
+    kSetDscp,     // u8 (6-bit DSCP; IPv4 TOS or IPv6 traffic class)
+    kSetTtl,      // u8 (IPv4 TTL / IPv6 hop limit)
+    kDecTtl,      // drops the packet (DropReason::kActionFailed) when TTL would reach 0
+    kSetTpSrc,    // u16 host order (TCP, UDP, SCTP); v.u8 = IP protocol hint for printing only
+    kSetTpDst,    // u16 host order; v.u8 as for kSetTpSrc
+    kTunnelPush,  // reserved for vxlan/geneve (issue 4)
+    kTunnelPop,   // reserved
 };
 
 enum class UpcallReason : uint8_t { kMiss = 0, kAction = 1, kSlowPath = 2 };
 
 struct Action {
     ActionType type;
-    // For outputs (kOutput, kFlood): set when a later action changes the packet, so the output
-    // must get a copy rather than a shared reference. Computed by ActionList's constructor.
+    // For outputs (kOutput, kFlood): set when a later action changes the packet before a later
+    // output or upcall sees it, so the output must get a copy rather than a shared reference
+    // (edits after the last output or upcall have no effect and are not run). For kUpcall: set
+    // unless the upcall is the list's only consumer, because the control thread may write to an
+    // upcalled mbuf and so must own it alone (refcnt 1). Computed by ActionList's constructor.
     bool copy_for_output = false;
     uint16_t u16 = 0;
     uint32_t u32 = 0;  // port number, reason, TCI, IPv4 address (raw, wire order)...
@@ -55,8 +60,9 @@ struct Action {
     static Action upcall(UpcallReason r) {
         return {ActionType::kUpcall, false, 0, static_cast<uint32_t>(r)};
     }
+    // The present bit (kVlanPresent) of `tci` is ignored: the pushed tag carries DEI = 0.
     static Action push_vlan(uint16_t tpid, uint16_t tci) {
-        return {ActionType::kPushVlan, false, tpid, tci};
+        return {ActionType::kPushVlan, false, tpid, static_cast<uint16_t>(tci & ~kVlanPresent)};
     }
     static Action pop_vlan() { return {ActionType::kPopVlan}; }
     static Action set_eth_src(const EthAddr& m);
@@ -70,32 +76,46 @@ struct Action {
     static Action set_dscp(uint8_t dscp);
     static Action set_ttl(uint8_t ttl);
     static Action dec_ttl() { return {ActionType::kDecTtl}; }
-    static Action set_tp_src(uint16_t port) { return {ActionType::kSetTpSrc, false, port}; }
-    static Action set_tp_dst(uint16_t port) { return {ActionType::kSetTpDst, false, port}; }
+    // `proto_hint` (6 TCP, 17 UDP, 132 SCTP, 0 unknown) only chooses how to_string() prints
+    // the action; execution always uses the packet's own protocol.
+    static Action set_tp_src(uint16_t port, uint8_t proto_hint = 0);
+    static Action set_tp_dst(uint16_t port, uint8_t proto_hint = 0);
+    static Action tunnel_push() { return {ActionType::kTunnelPush}; }
+    static Action tunnel_pop() { return {ActionType::kTunnelPop}; }
+
+    // Compares the fields that `type` uses.
+    friend bool operator==(const Action& a, const Action& b);
 };
 static_assert(sizeof(Action) == 24);
 
 // Thread: built on the control thread, then immutable and shared with PMD threads.
 class ActionList {
-public:
+  public:
     ActionList() = default;
     explicit ActionList(std::vector<Action> actions);
-    ActionList(std::initializer_list<Action> actions)
-        : ActionList(std::vector<Action>(actions)) {}
+    ActionList(std::initializer_list<Action> actions) : ActionList(std::vector<Action>(actions)) {}
 
     const Action* begin() const { return actions_.data(); }
     const Action* end() const { return actions_.data() + actions_.size(); }
     size_t size() const { return actions_.size(); }
     bool empty() const { return actions_.empty(); }
     const Action& operator[](size_t i) const { return actions_[i]; }
+    // End of the actions worth running: just past the last output, flood or upcall. Edits after
+    // it could not be seen by anyone, so the executor skips them (begin() == run_end() → drop).
+    const Action* run_end() const { return actions_.data() + n_run_; }
     friend bool operator==(const ActionList& a, const ActionList& b);
 
     // Open vSwitch's datapath syntax: "2,3", "drop", "push_vlan(vid=10,pcp=0),flood",
     // "set(ipv4(src=10.0.0.1)),1".
     std::string to_string() const;
 
-private:
+  private:
     std::vector<Action> actions_;
+    size_t n_run_ = 0;
 };
+
+// Parses the syntax to_string() writes ("drop", "1,2", "flood", "userspace(reason=miss)",
+// "push_vlan(vid=10,pcp=0)", "set(ipv4(src=10.0.0.1))", ...). Thread: any (allocates).
+[[nodiscard]] Result<ActionList> parse_actions(std::string_view text);
 
 }  // namespace vs

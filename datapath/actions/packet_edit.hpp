@@ -1,0 +1,60 @@
+// Per-packet header edits behind the datapath's set-field, VLAN and TTL actions. Each edit changes
+// the frame in place, fixes every checksum it affects incrementally (RFC 1624) and updates the
+// packet's FlowKey and PacketOffsets so that a later action sees the edited packet.
+//
+// Thread: whichever thread owns the mbuf exclusively (refcnt 1), normally its PMD thread.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+
+#include "datapath/packet/flow_key.hpp"
+
+// Contract shared by every function here:
+//  - `key` and `ofs` describe `m` as the parser left them (key.layers, eth_type, nw_proto,
+//    nw_frag, vlans; ofs.l3/l4); all headers an edit touches are in the first segment.
+//  - Returns false when the edit cannot be applied (pop of a missing tag, no headroom for a push,
+//    headers shorter than the key claims, TTL that would reach 0): the executor then drops the
+//    packet with DropReason::kActionFailed.
+//  - A set-field for a header the packet does not have (set IPv4 on ARP, set port on ICMP or on a
+//    later fragment, set VID without a tag, dec TTL on non-IP) is a no-op that returns true, as in
+//    Open vSwitch; megaflows normally match on the protocol so this rarely happens.
+//  - Checksums are treated as full software checksums, even when m->ol_flags asks for offload.
+//  - No allocation, no locks, no exceptions.
+namespace vs::edit {
+
+bool set_eth_src(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
+bool set_eth_dst(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
+
+// On the outermost tag only; no-op without a tag.
+bool set_vlan_vid(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t vid);
+bool set_vlan_pcp(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t pcp);
+// Inserts a tag (tpid, tci with DEI cleared) after the MAC addresses using the mbuf's headroom;
+// the new tag becomes key.vlans[0]. False when there is no headroom.
+bool push_vlan(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t tpid, uint16_t tci);
+// Removes the outermost tag; false when the packet has none.
+bool pop_vlan(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
+
+bool set_ipv4_src(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, Be32 addr);
+bool set_ipv4_dst(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, Be32 addr);
+bool set_ipv6_src(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const Ip6Addr& addr);
+bool set_ipv6_dst(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const Ip6Addr& addr);
+
+// 6-bit DSCP into the IPv4 TOS / IPv6 traffic class, keeping the ECN bits.
+bool set_dscp(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t dscp);
+// IPv4 TTL / IPv6 hop limit.
+bool set_ttl(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t ttl);
+// False when the TTL is <= 1 (the packet must be dropped instead of forwarded).
+bool dec_ttl(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
+
+// TCP, UDP or SCTP port (host order). SCTP's CRC32c is recomputed over the whole SCTP packet;
+// SCTP in an IP fragment is left alone (its CRC cannot be recomputed from one fragment).
+bool set_tp_src(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t port);
+bool set_tp_dst(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t port);
+
+// SCTP checksum (CRC32c, init 0xffffffff, final xor) of `len` bytes of the mbuf chain from byte
+// `off`, in host order; the caller stores it little-endian. Exposed for tests.
+uint32_t sctp_crc32c(const rte_mbuf* m, uint32_t off, uint32_t len);
+
+}  // namespace vs::edit
