@@ -1,0 +1,158 @@
+// Datapath lifecycle and ports: EAL, the mbuf pool, PMD threads, and port snapshots published
+// to the PMD threads through RCU.
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <functional>
+
+#include "base/log.hpp"
+#include "datapath/datapath_impl.hpp"
+#include "datapath/eal.hpp"
+#include "datapath/packet/packet_meta.hpp"
+
+namespace vs {
+
+VS_LOG_MODULE(dp_log, "datapath");
+
+Datapath::Datapath(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config) {
+    if (config.n_pmds == 0) return fail("at least one PMD thread is needed");
+    EalOptions eal;
+    eal.file_prefix =
+        "vs-" + std::to_string(std::hash<std::string>{}(config.rundir) % 1000000) + "-" +
+        std::to_string(getpid());
+    eal.mem_mb = config.mem_mb;
+    eal.hugepages = config.hugepages;
+    eal.extra = config.eal_extra;
+    if (auto ok = start_eal(eal); !ok) return tl::unexpected(ok.error());
+
+    auto impl = std::make_unique<Impl>(config);
+    impl->pool = rte_pktmbuf_pool_create("vs_mbufs", config.n_mbufs, 256, kPacketMetaSize,
+                                         RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    if (!impl->pool) {
+        return fail("cannot create the packet buffer pool (" + std::to_string(config.n_mbufs) +
+                    " mbufs): " + rte_strerror(rte_errno));
+    }
+    const unsigned n_cpus = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < config.n_pmds; ++i) {
+        PmdConfig pc;
+        pc.id = i;
+        pc.cpu = i < config.pmd_cpus.size() ? config.pmd_cpus[i]
+                 : n_cpus > 1               ? static_cast<int>(n_cpus - 1 - (i % (n_cpus - 1)))
+                                            : -1;
+        pc.max_flows = config.max_flows;
+        pc.emc_entries = config.emc_entries;
+        pc.pool = impl->pool;
+        impl->pmds.push_back(std::make_unique<PmdThread>(pc, impl->rcu, impl->snapshot));
+    }
+    impl->pmd_baselines.resize(config.n_pmds);
+    impl->publish_ports();
+    for (auto& pmd : impl->pmds) {
+        if (!pmd->start()) return fail("cannot start PMD thread " + std::to_string(pmd->id()));
+    }
+    VS_INFO(dp_log, "{}: {} PMD thread(s), {} mbufs, {} MB{}", config.name, config.n_pmds,
+            config.n_mbufs, config.mem_mb, config.hugepages ? " (hugepages)" : " (no hugepages)");
+    return std::unique_ptr<Datapath>(new Datapath(std::move(impl)));
+}
+
+Datapath::~Datapath() {
+    for (auto& pmd : impl_->pmds) pmd->stop();
+    // No reader is left, so every deferred free is ripe; run them while the tables still exist.
+    impl_->rcu.reclaim();
+    delete impl_->snapshot.exchange(nullptr);
+    impl_->pmds.clear();
+    impl_->ports.clear();
+}
+
+void Datapath::Impl::publish_ports() {
+    auto next = std::make_unique<PortSnapshot>();
+    next->rxqs_by_pmd.resize(config.n_pmds);
+    unsigned rr = 0;
+    for (auto& [no, port] : ports) {
+        if (next->by_no.size() <= no) next->by_no.resize(no + 1, nullptr);
+        next->by_no[no] = port.get();
+        next->flood.push_back(no);
+        for (uint16_t q = 0; q < port->n_rxq(); ++q) {
+            next->rxqs_by_pmd[rr++ % config.n_pmds].push_back({port.get(), q});
+        }
+    }
+    const PortSnapshot* old = snapshot.exchange(next.release(), std::memory_order_acq_rel);
+    if (old) rcu.defer([old] { delete old; });
+}
+
+Result<uint32_t> Datapath::add_port(const PortConfig& config) {
+    Impl& d = *impl_;
+    for (auto& [no, port] : d.ports) {
+        if (port->name() == config.name) return fail("port '" + config.name + "' already exists");
+    }
+    uint32_t no = config.port_no_request;
+    if (no != 0) {
+        if (no >= kMaxPorts) return fail("port number " + std::to_string(no) + " is too large");
+        if (d.ports.count(no)) return fail("port number " + std::to_string(no) + " is in use");
+    } else {
+        no = 1;
+        while (d.ports.count(no)) ++no;
+        if (no >= kMaxPorts) return fail("too many ports");
+    }
+    auto port = Port::open(config, no, d.next_unique++, d.config.rundir, d.pool,
+                           d.config.n_pmds + 1);
+    if (!port) return tl::unexpected(port.error());
+    d.ports.emplace(no, std::move(*port));
+    d.publish_ports();
+    return no;
+}
+
+Result<void> Datapath::remove_port(uint32_t port_no) {
+    Impl& d = *impl_;
+    auto it = d.ports.find(port_no);
+    if (it == d.ports.end()) return fail("no port " + std::to_string(port_no));
+    std::unique_ptr<Port> port = std::move(it->second);
+    d.ports.erase(it);
+    d.publish_ports();
+    // Flows that mention the port would misdirect traffic once its number is reused.
+    delete_flows([port_no](const FlowInfo& f) {
+        if (f.mask.in_port != 0 && f.key.in_port == port_no) return true;
+        for (const Action& a : f.actions) {
+            if (a.type == ActionType::kOutput && a.u32 == port_no) return true;
+        }
+        return false;
+    });
+    // Every PMD thread must be past the old snapshot before the device goes away.
+    d.rcu.synchronize();
+    d.rcu.reclaim();
+    port.reset();
+    return {};
+}
+
+std::vector<PortInfo> Datapath::ports() const {
+    std::vector<PortInfo> out;
+    for (auto& [no, port] : impl_->ports) {
+        PortInfo info;
+        info.port_no = no;
+        info.config = port->config();
+        info.devargs = port->devargs();
+        info.mac = port->mac();
+        info.link_up = port->link_up();
+        info.n_rxq = port->n_rxq();
+        info.n_txq = port->n_txq();
+        info.stats = port->stats();
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
+Result<uint32_t> Datapath::port_no(const std::string& name) const {
+    for (auto& [no, port] : impl_->ports) {
+        if (port->name() == name) return no;
+    }
+    return fail("no port named '" + name + "'");
+}
+
+const DatapathConfig& Datapath::config() const { return impl_->config; }
+uint64_t Datapath::now_ms() const { return datapath_now_ms(); }
+uint64_t Datapath::tsc_hz() const { return rte_get_tsc_hz(); }
+
+}  // namespace vs

@@ -1,0 +1,182 @@
+// Datapath control-side flow work: draining upcalls into the handler, installing megaflows into
+// the PMD thread that missed, executing the first packet, expiry, dumps and statistics.
+#include <rte_ring.h>
+
+#include "base/log.hpp"
+#include "datapath/actions/execute.hpp"
+#include "datapath/datapath_impl.hpp"
+#include "datapath/packet/packet_meta.hpp"
+
+namespace vs {
+
+VS_LOG_MODULE(upcall_log, "upcall");
+
+namespace {
+
+// Executes upcalled packets from the control thread, on the control thread's tx slot.
+class ControlSink {
+public:
+    ControlSink(Datapath::Impl& dp, const PortSnapshot& ports, Port* in)
+        : dp_(dp), ports_(ports), in_(in) {}
+    void output(uint32_t port_no, rte_mbuf* m) {
+        Port* out = ports_.port(port_no);
+        if (!out) return drop(m, DropReason::kNoPort);
+        out->send(dp_.control_slot(), &m, 1);
+    }
+    std::span<const uint32_t> flood_ports() const { return ports_.flood; }
+    void upcall(rte_mbuf* m, UpcallReason) {
+        // An upcall action met while executing an upcall's own decision would loop.
+        drop(m, DropReason::kUpcallFailed);
+    }
+    void drop(rte_mbuf* m, DropReason reason) {
+        if (in_) in_->counters(dp_.control_slot()).drop(reason);
+        rte_pktmbuf_free(m);
+    }
+    rte_mempool* clone_pool() const { return dp_.pool; }
+
+private:
+    Datapath::Impl& dp_;
+    const PortSnapshot& ports_;
+    Port* in_;
+};
+
+}  // namespace
+
+void Datapath::set_upcall_handler(UpcallHandler* handler) { impl_->handler = handler; }
+
+size_t Datapath::handle_upcalls(size_t max) {
+    Impl& d = *impl_;
+    const PortSnapshot& ports = *d.snapshot.load(std::memory_order_relaxed);
+    size_t handled = 0;
+    for (auto& pmd : d.pmds) {
+        rte_mbuf* pkts[kBatchSize];
+        size_t budget = max;
+        while (budget > 0) {
+            const unsigned n = rte_ring_sc_dequeue_burst(
+                pmd->upcalls(), reinterpret_cast<void**>(pkts),
+                static_cast<unsigned>(std::min<size_t>(budget, kBatchSize)), nullptr);
+            if (n == 0) break;
+            budget -= n;
+            for (unsigned i = 0; i < n; ++i) {
+                rte_mbuf* m = pkts[i];
+                PacketMeta* meta = packet_meta(m);
+                Port* in = ports.port(meta->key.in_port);
+                const auto reason = static_cast<UpcallReason>(meta->upcall_reason);
+                Upcall up{meta->key, reason, pmd->id(),
+                          {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}};
+                UpcallDecision decision;
+                ++handled;
+                if (!d.handler || !d.handler->handle(up, decision)) {
+                    ++d.counters.upcalls_failed;
+                    ControlSink(d, ports, in).drop(m, DropReason::kUpcallFailed);
+                    continue;
+                }
+                ++d.counters.upcalls_handled;
+                if (decision.install && reason == UpcallReason::kMiss) {
+                    auto* actions = new ActionList(decision.actions);
+                    if (pmd->flows().insert(meta->key, decision.mask, decision.priority,
+                                            actions)) {
+                        ++d.counters.flows_installed;
+                    } else {
+                        delete actions;  // the table is full; the caller keeps ownership
+                        ++d.counters.flow_install_failures;
+                    }
+                }
+                ControlSink sink(d, ports, in);
+                execute_actions(decision.actions, &m, 1, sink);
+            }
+        }
+    }
+    return handled;
+}
+
+void Datapath::maintain() {
+    Impl& d = *impl_;
+    const uint64_t now = monotonic_ms();
+    for (auto& pmd : d.pmds) {
+        d.counters.flows_expired += pmd->flows().expire(now, d.config.flow_idle_ms);
+        pmd->flows().rank_subtables();
+    }
+    d.rcu.reclaim();
+}
+
+std::vector<FlowInfo> Datapath::dump_flows() const {
+    std::vector<FlowInfo> out;
+    for (auto& pmd : impl_->pmds) {
+        pmd->flows().for_each([&](const Megaflow* f) {
+            FlowInfo info;
+            info.pmd = pmd->id();
+            info.key = f->key;
+            info.mask = *f->mask;
+            info.priority = f->priority;
+            info.actions = *f->get_actions();
+            const MegaflowStats stats = f->stats();
+            info.packets = stats.n_packets;
+            info.bytes = stats.n_bytes;
+            info.used_ms = stats.used_ms;
+            info.tcp_flags = stats.tcp_flags;
+            out.push_back(std::move(info));
+        });
+    }
+    return out;
+}
+
+size_t Datapath::delete_flows(const std::function<bool(const FlowInfo&)>& pred) {
+    size_t removed = 0;
+    for (auto& pmd : impl_->pmds) {
+        std::vector<Megaflow*> doomed;
+        pmd->flows().for_each([&](Megaflow* f) {
+            FlowInfo info;
+            info.pmd = pmd->id();
+            info.key = f->key;
+            info.mask = *f->mask;
+            info.priority = f->priority;
+            info.actions = *f->get_actions();
+            if (pred(info)) doomed.push_back(f);
+        });
+        for (Megaflow* f : doomed) pmd->flows().remove(f);
+        removed += doomed.size();
+    }
+    return removed;
+}
+
+size_t Datapath::flush_flows() {
+    return delete_flows([](const FlowInfo&) { return true; });
+}
+
+std::vector<PmdInfo> Datapath::pmds() const {
+    std::vector<PmdInfo> out;
+    const PortSnapshot* ports = impl_->snapshot.load(std::memory_order_relaxed);
+    for (auto& pmd : impl_->pmds) {
+        PmdInfo info;
+        info.id = pmd->id();
+        info.cpu = pmd->cpu();
+        const PmdStatsSnapshot now = pmd->stats().snapshot();
+        const PmdStatsSnapshot& base = impl_->pmd_baselines[pmd->id()];
+        info.stats = {now.iterations - base.iterations,
+                      now.rx_packets - base.rx_packets,
+                      now.emc_hits - base.emc_hits,
+                      now.megaflow_hits - base.megaflow_hits,
+                      now.upcalls - base.upcalls,
+                      now.lost_upcalls - base.lost_upcalls,
+                      now.malformed - base.malformed,
+                      now.busy_cycles - base.busy_cycles,
+                      now.idle_cycles - base.idle_cycles};
+        info.n_flows = pmd->flows().size();
+        if (ports && pmd->id() < ports->rxqs_by_pmd.size()) {
+            for (const RxQueueRef& q : ports->rxqs_by_pmd[pmd->id()]) {
+                info.rxqs.push_back({q.port->name(), q.queue});
+            }
+        }
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
+void Datapath::clear_pmd_stats() {
+    for (auto& pmd : impl_->pmds) impl_->pmd_baselines[pmd->id()] = pmd->stats().snapshot();
+}
+
+DatapathCounters Datapath::counters() const { return impl_->counters; }
+
+}  // namespace vs

@@ -1,0 +1,158 @@
+// Port lifecycle over DPDK's ethdev API and the per-thread tx path.
+#include "datapath/port/port.hpp"
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+
+#include <cstring>
+
+#include "base/log.hpp"
+
+namespace vs {
+
+VS_LOG_MODULE(port_log, "port");
+
+namespace {
+
+constexpr uint16_t kRxDescriptors = 1024;
+constexpr uint16_t kTxDescriptors = 1024;
+constexpr int kTxRetries = 4;
+
+std::string dpdk_error(int rc) { return std::strerror(rc < 0 ? -rc : rc); }
+
+}  // namespace
+
+Port::Port(PortConfig config, uint32_t port_no, unsigned n_threads)
+    : config_(std::move(config)),
+      port_no_(port_no),
+      counters_(new PortCounters[n_threads]),
+      n_threads_(n_threads) {}
+
+Result<std::unique_ptr<Port>> Port::open(const PortConfig& config, uint32_t port_no,
+                                         unsigned unique, const std::string& rundir,
+                                         rte_mempool* pool, unsigned n_threads) {
+    auto devargs = port_devargs(config, unique, rundir);
+    if (!devargs) return tl::unexpected(devargs.error());
+    std::unique_ptr<Port> port(new Port(config, port_no, n_threads));
+    if (auto ok = port->start(*devargs, pool); !ok) return tl::unexpected(ok.error());
+    return port;
+}
+
+Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
+    devargs_ = devargs;
+    const std::string dev_name = devargs_name(devargs);
+    if (int rc = rte_dev_probe(devargs.c_str()); rc < 0) {
+        return fail("cannot create " + config_.type + " device '" + dev_name +
+                    "': " + dpdk_error(rc));
+    }
+    probed_ = true;
+    if (rte_eth_dev_get_port_by_name(dev_name.c_str(), &eth_port_) != 0) {
+        return fail("device '" + dev_name + "' has no ethdev port");
+    }
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(eth_port_, &info); rc != 0) {
+        return fail("device info of '" + dev_name + "': " + dpdk_error(rc));
+    }
+    n_rxq_ = std::min<uint16_t>(config_.n_rxq, std::max<uint16_t>(info.max_rx_queues, 1));
+    n_txq_ = std::min<uint16_t>(static_cast<uint16_t>(n_threads_),
+                                std::max<uint16_t>(info.max_tx_queues, 1));
+    txq_shared_ = n_txq_ < n_threads_;
+    tx_locks_.reset(new TxLock[n_txq_]);
+    for (uint16_t q = 0; q < n_txq_; ++q) rte_spinlock_init(&tx_locks_[q].lock);
+
+    rte_eth_conf conf{};
+    if (int rc = rte_eth_dev_configure(eth_port_, n_rxq_, n_txq_, &conf); rc != 0) {
+        return fail("configure '" + dev_name + "': " + dpdk_error(rc));
+    }
+    uint16_t n_rxd = kRxDescriptors, n_txd = kTxDescriptors;
+    rte_eth_dev_adjust_nb_rx_tx_desc(eth_port_, &n_rxd, &n_txd);
+    const int socket = rte_eth_dev_socket_id(eth_port_);
+    for (uint16_t q = 0; q < n_rxq_; ++q) {
+        if (int rc = rte_eth_rx_queue_setup(eth_port_, q, n_rxd, socket, nullptr, pool); rc) {
+            return fail("rx queue of '" + dev_name + "': " + dpdk_error(rc));
+        }
+    }
+    for (uint16_t q = 0; q < n_txq_; ++q) {
+        if (int rc = rte_eth_tx_queue_setup(eth_port_, q, n_txd, socket, nullptr); rc) {
+            return fail("tx queue of '" + dev_name + "': " + dpdk_error(rc));
+        }
+    }
+    // Virtual devices may not support an MTU change; the frame-length check below still holds.
+    if (rte_eth_dev_set_mtu(eth_port_, static_cast<uint16_t>(config_.mtu)) != 0) {
+        VS_DBG(port_log, "{}: MTU {} not settable on the device", config_.name, config_.mtu);
+    }
+    max_frame_len_ = config_.mtu + 14 + 8;  // Ethernet header and up to two VLAN tags
+    if (int rc = rte_eth_dev_start(eth_port_); rc != 0) {
+        return fail("start '" + dev_name + "': " + dpdk_error(rc));
+    }
+    started_ = true;
+    rte_eth_promiscuous_enable(eth_port_);
+    VS_INFO(port_log, "{}: {} port {} up as {} (rxq {}, txq {}{})", config_.name, config_.type,
+            port_no_, devargs, n_rxq_, n_txq_, txq_shared_ ? ", shared" : "");
+    return {};
+}
+
+Port::~Port() {
+    if (started_) rte_eth_dev_stop(eth_port_);
+    if (eth_port_ < RTE_MAX_ETHPORTS) rte_eth_dev_close(eth_port_);
+    if (probed_) {
+        const std::string dev_name = devargs_name(devargs_);
+        // Virtual devices live on the vdev bus; anything else (PCI) is left probed.
+        rte_eal_hotplug_remove("vdev", dev_name.c_str());
+    }
+}
+
+uint16_t Port::send(unsigned thread, rte_mbuf** pkts, uint16_t n) {
+    // Bytes are summed first: a driver may free what it sent before tx_burst returns.
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+    const uint16_t q = static_cast<uint16_t>(thread % n_txq_);
+    uint16_t sent = 0;
+    if (txq_shared_) rte_spinlock_lock(&tx_locks_[q].lock);
+    for (int attempt = 0; attempt < kTxRetries && sent < n; ++attempt) {
+        sent += rte_eth_tx_burst(eth_port_, q, pkts + sent, n - sent);
+    }
+    if (txq_shared_) rte_spinlock_unlock(&tx_locks_[q].lock);
+    PortCounters& c = counters_[thread];
+    if (sent < n) {
+        for (uint16_t i = sent; i < n; ++i) bytes -= pkts[i]->pkt_len;
+        c.drop(DropReason::kTxFull, n - sent);
+        rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+    }
+    PortCounters::add(c.tx_packets, sent);
+    PortCounters::add(c.tx_bytes, bytes);
+    return sent;
+}
+
+PortStats Port::stats() const {
+    PortStats s;
+    for (unsigned t = 0; t < n_threads_; ++t) {
+        const PortCounters& c = counters_[t];
+        s.rx_packets += c.rx_packets.load(std::memory_order_relaxed);
+        s.rx_bytes += c.rx_bytes.load(std::memory_order_relaxed);
+        s.tx_packets += c.tx_packets.load(std::memory_order_relaxed);
+        s.tx_bytes += c.tx_bytes.load(std::memory_order_relaxed);
+        for (int r = 0; r < kNumDropReasons; ++r) {
+            s.drops[r] += c.drops[r].load(std::memory_order_relaxed);
+        }
+    }
+    rte_eth_stats es{};
+    if (rte_eth_stats_get(eth_port_, &es) == 0) s.rx_dropped_by_device = es.imissed + es.rx_nombuf;
+    return s;
+}
+
+bool Port::link_up() const {
+    rte_eth_link link{};
+    return rte_eth_link_get_nowait(eth_port_, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+std::string Port::mac() const {
+    rte_ether_addr addr{};
+    if (rte_eth_macaddr_get(eth_port_, &addr) != 0) return "";
+    char buf[RTE_ETHER_ADDR_FMT_SIZE];
+    rte_ether_format_addr(buf, sizeof buf, &addr);
+    return buf;
+}
+
+}  // namespace vs

@@ -1,0 +1,56 @@
+// Port types → DPDK virtual devices (DESIGN.md, "Ports").
+#include "datapath/port/port_config.hpp"
+
+namespace vs {
+
+namespace {
+
+const std::string* option(const PortConfig& c, const std::string& key) {
+    auto it = c.options.find(key);
+    return it == c.options.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+std::string devargs_name(const std::string& devargs) {
+    return devargs.substr(0, devargs.find(','));
+}
+
+Result<std::string> port_devargs(const PortConfig& c, unsigned unique, const std::string& rundir) {
+    const std::string id = std::to_string(unique);
+    const std::string queues = std::to_string(c.n_rxq);
+    if (c.name.empty()) return fail("port name is empty");
+    if (c.type == "internal" || c.type == "tap") {
+        // The kernel interface carries the port's name, as Open vSwitch's internal ports do.
+        if (c.name.size() > 15) return fail("interface name '" + c.name + "' is too long");
+        return "net_tapvs" + id + ",iface=" + c.name;
+    }
+    if (c.type == "system" || c.type.empty()) {
+        if (const std::string* mode = option(c, "afxdp"); mode && *mode == "true") {
+            return "net_af_xdpvs" + id + ",iface=" + c.name + ",start_queue=0,queue_count=" +
+                   queues;
+        }
+        return "net_af_packetvs" + id + ",iface=" + c.name + ",qpairs=" + queues;
+    }
+    if (c.type == "dpdkvhostuser") {
+        return "net_vhostvs" + id + ",iface=" + rundir + "/" + c.name + ",queues=" + queues;
+    }
+    if (c.type == "dpdkvhostuserclient") {
+        const std::string* path = option(c, "vhost-server-path");
+        if (!path || path->empty()) {
+            return fail("dpdkvhostuserclient port '" + c.name +
+                        "' needs options:vhost-server-path");
+        }
+        return "net_vhostvs" + id + ",iface=" + *path + ",client=1,queues=" + queues;
+    }
+    if (c.type == "dpdk") {
+        const std::string* devargs = option(c, "dpdk-devargs");
+        if (!devargs || devargs->empty()) {
+            return fail("dpdk port '" + c.name + "' needs options:dpdk-devargs");
+        }
+        return *devargs;
+    }
+    return fail("unsupported interface type '" + c.type + "'");
+}
+
+}  // namespace vs

@@ -1,0 +1,164 @@
+// vswitchd: the switch daemon. Until the config DB drives it, the bridge and its ports come
+// from the command line: vswitchd --bridge br0 --port "p1 type=system" --port "vhu0
+// type=dpdkvhostuser" ...
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/asio.hpp"
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "base/log.hpp"
+#include "vswitchd/port_spec.hpp"
+#include "vswitchd/switch_daemon.hpp"
+
+namespace po = boost::program_options;
+using namespace vs;
+
+namespace {
+
+VS_LOG_MODULE(main_log, "vswitchd");
+
+std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
+std::vector<int> parse_cpu_list(const std::string& text) {
+    std::vector<int> cpus;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find(',', pos);
+        if (end == std::string::npos) end = text.size();
+        cpus.push_back(std::stoi(text.substr(pos, end - pos)));
+        pos = end + 1;
+    }
+    return cpus;
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::vector<std::string> words;
+    std::istringstream in(text);
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+int run(int argc, char** argv) {
+    DaemonConfig config;
+    std::vector<std::string> port_specs;
+    std::string pmd_cpus, dpdk_extra, log_file, pidfile;
+    unsigned mac_aging_s = 300;
+    bool no_internal = false, detach = false;
+    po::options_description opts("vswitchd options");
+    opts.add_options()("help,h", "print this help")("version,V", "print the version")(
+        "bridge", po::value(&config.bridge)->default_value("br0"), "bridge name")(
+        "port", po::value(&port_specs)->composing(),
+        "add a port: \"NAME [type=TYPE] [options:KEY=VALUE]... [ofport_request=N] "
+        "[mtu_request=N] [n_rxq=N]\" (repeatable)")(
+        "no-internal-port", po::bool_switch(&no_internal),
+        "do not create the bridge's internal (TAP) port")(
+        "rundir", po::value(&config.rundir)->default_value(env_or("VS_RUNDIR", "/var/run/vswitch")),
+        "directory for sockets and pid files ($VS_RUNDIR)")(
+        "unixctl", po::value(&config.unixctl_path), "control socket (default RUNDIR/vswitchd.ctl)")(
+        "pmd-threads", po::value(&config.datapath.n_pmds)->default_value(1), "PMD threads")(
+        "pmd-cpus", po::value(&pmd_cpus), "cores for the PMD threads, e.g. 1 or 1,2")(
+        "dpdk-mem", po::value(&config.datapath.mem_mb)->default_value(1024), "EAL memory in MB")(
+        "dpdk-hugepages", po::bool_switch(&config.datapath.hugepages),
+        "use hugepages (default: none)")("dpdk-extra", po::value(&dpdk_extra),
+                                         "extra EAL arguments")(
+        "mbufs", po::value(&config.datapath.n_mbufs)->default_value(32768), "packet buffers")(
+        "max-flows", po::value(&config.datapath.max_flows)->default_value(200000),
+        "megaflows per PMD thread")(
+        "max-idle", po::value(&config.datapath.flow_idle_ms)->default_value(10000),
+        "megaflow idle timeout in ms")(
+        "mac-aging-time", po::value(&mac_aging_s)->default_value(300), "MAC aging in seconds")(
+        "mac-table-size", po::value(&config.mac_table_size)->default_value(2048),
+        "MAC table entries")("log-file", po::value(&log_file), "log to this file")(
+        "pidfile", po::value(&pidfile), "write the process id here")(
+        "detach", po::bool_switch(&detach), "run in the background");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, opts), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "vswitchd: " << e.what() << " (use --help)\n";
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << "vswitchd: the switch daemon\nusage: vswitchd [OPTIONS]\n" << opts;
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << "vswitchd (vswitch) 0.1.0\n";
+        return 0;
+    }
+    for (const std::string& spec : port_specs) {
+        auto port = parse_port_spec(spec);
+        if (!port) {
+            std::cerr << "vswitchd: --port: " << port.error().message << "\n";
+            return 2;
+        }
+        config.ports.push_back(*port);
+    }
+    try {
+        if (!pmd_cpus.empty()) config.datapath.pmd_cpus = parse_cpu_list(pmd_cpus);
+    } catch (const std::exception&) {
+        std::cerr << "vswitchd: --pmd-cpus: expected a list like 1,2\n";
+        return 2;
+    }
+    config.bridge_internal_port = !no_internal;
+    config.mac_aging_ms = uint64_t{mac_aging_s} * 1000;
+    config.datapath.eal_extra = split_words(dpdk_extra);
+    config.datapath.rundir = config.rundir;
+    config.datapath.name = "netdev@" + config.bridge;
+    if (config.unixctl_path.empty()) config.unixctl_path = config.rundir + "/vswitchd.ctl";
+    ::mkdir(config.rundir.c_str(), 0755);
+
+    if (!log_file.empty() && !log_set_file(log_file)) {
+        std::cerr << "vswitchd: cannot open log file " << log_file << "\n";
+        return 1;
+    }
+    if (detach && daemon(1, 0) != 0) {
+        std::cerr << "vswitchd: cannot detach\n";
+        return 1;
+    }
+    if (!pidfile.empty()) std::ofstream(pidfile) << getpid() << "\n";
+
+    boost::asio::io_context io;
+    auto daemon = SwitchDaemon::create(io, config);
+    if (!daemon) {
+        std::cerr << "vswitchd: " << daemon.error().message << "\n";
+        VS_ERR(main_log, "{}", daemon.error().message);
+        return 1;
+    }
+    boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+    stop_signals.async_wait([&io](auto, int) { io.stop(); });
+    boost::asio::signal_set hup(io, SIGHUP);
+    std::function<void()> on_hup = [&] {
+        hup.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            if (!log_file.empty()) log_set_file(log_file);
+            on_hup();
+        });
+    };
+    on_hup();
+    VS_INFO(main_log, "bridge {} ready; control socket {}", config.bridge, config.unixctl_path);
+    io.run();
+    VS_INFO(main_log, "shutting down");
+    daemon->reset();
+    if (!pidfile.empty()) ::unlink(pidfile.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "vswitchd: " << e.what() << "\n";
+        return 1;
+    }
+}
