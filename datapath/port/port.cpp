@@ -57,6 +57,8 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
     n_rxq_ = std::min<uint16_t>(config_.n_rxq, std::max<uint16_t>(info.max_rx_queues, 1));
     n_txq_ = std::min<uint16_t>(static_cast<uint16_t>(n_threads_),
                                 std::max<uint16_t>(info.max_tx_queues, 1));
+    // net_tap insists on as many tx as rx queues; the threads then share the tx queues.
+    if (info.driver_name && std::string_view(info.driver_name) == "net_tap") n_txq_ = n_rxq_;
     txq_shared_ = n_txq_ < n_threads_;
     tx_locks_.reset(new TxLock[n_txq_]);
     for (uint16_t q = 0; q < n_txq_; ++q) rte_spinlock_init(&tx_locks_[q].lock);
