@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs (build, tests, benchmarks). Idempotent: when
+# everything is present it only checks and exits.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build pkg-config g++ clang clang-format clang-tidy libclang-rt-14-dev
+  libdpdk-dev dpdk dpdk-dev libboost-dev libboost-program-options-dev libfmt-dev
+  nlohmann-json3-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  # tests: hosts in network namespaces, traffic, and DPDK's own tools as peers
+  iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps python3 coreutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
