@@ -3,9 +3,13 @@
 #include "datapath/actions/packet_edit.hpp"
 
 #include <rte_byteorder.h>
-#include <rte_hash_crc.h>
 
+#include <array>
 #include <cstring>
+
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 namespace vs::edit {
 
@@ -206,6 +210,41 @@ uint32_t ip_header_size(const FlowKey& key) {
     return is_ipv4(key) ? kIpv4MinSize : is_ipv6(key) ? kIpv6Size : 0;
 }
 
+// CRC32c (Castagnoli) update without the final xor. Not DPDK's rte_hash_crc: that one loads
+// 8 bytes through a misaligned uint64_t pointer, which UBSan rejects; memcpy loads are free here.
+#if defined(__SSE4_2__)
+uint32_t crc32c_update(uint32_t crc, const uint8_t* p, uint32_t n) {
+    uint64_t c = crc;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        std::memcpy(&w, p, 8);
+        c = _mm_crc32_u64(c, w);
+    }
+    crc = static_cast<uint32_t>(c);
+    for (; n > 0; --n, ++p)
+        crc = _mm_crc32_u8(crc, *p);
+    return crc;
+}
+#else
+constexpr std::array<uint32_t, 256> make_crc32c_table() {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k)
+            c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1)));
+        t[i] = c;
+    }
+    return t;
+}
+constexpr std::array<uint32_t, 256> kCrc32cTable = make_crc32c_table();
+
+uint32_t crc32c_update(uint32_t crc, const uint8_t* p, uint32_t n) {
+    for (; n > 0; --n, ++p)
+        crc = kCrc32cTable[(crc ^ *p) & 0xff] ^ (crc >> 8);
+    return crc;
+}
+#endif
+
 }  // namespace
 
 bool set_eth_src(rte_mbuf* m, FlowKey& key, PacketOffsets&, const EthAddr& mac) {
@@ -353,7 +392,7 @@ uint32_t sctp_crc32c(const rte_mbuf* m, uint32_t off, uint32_t len) {
             continue;
         }
         uint32_t n = seg_len - off < len ? seg_len - off : len;
-        crc = rte_hash_crc(rte_pktmbuf_mtod_offset(s, const uint8_t*, off), n, crc);
+        crc = crc32c_update(crc, rte_pktmbuf_mtod_offset(s, const uint8_t*, off), n);
         len -= n;
         off = 0;
     }

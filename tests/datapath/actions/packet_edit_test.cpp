@@ -197,6 +197,23 @@ TEST(PacketEdit, SctpCrc32cMatchesKnownVector) {
     rte_pktmbuf_free(m);
 }
 
+TEST(PacketEdit, SctpCrc32cAcrossSegmentsAndOddOffsets) {
+    std::vector<uint8_t> a(37), b(29);
+    for (size_t i = 0; i < a.size(); ++i)
+        a[i] = static_cast<uint8_t>(i * 13 + 1);
+    for (size_t i = 0; i < b.size(); ++i)
+        b[i] = static_cast<uint8_t>(i * 31 + 5);
+    rte_mbuf* m = make_mbuf(a);
+    ASSERT_EQ(rte_pktmbuf_chain(m, make_mbuf(b)), 0);
+    std::vector<uint8_t> all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    for (uint32_t off : {0u, 3u, 36u, 37u, 40u}) {
+        uint32_t len = static_cast<uint32_t>(all.size()) - off - 1;
+        EXPECT_EQ(edit::sctp_crc32c(m, off, len), crc32c_ref(&all[off], len)) << off;
+    }
+    rte_pktmbuf_free(m);
+}
+
 TEST(PacketEdit, LaterFragmentKeepsL4Bytes) {
     PacketSpec s;
     s.later_fragment = true;
