@@ -193,3 +193,73 @@ def tcp_transfer(src, dst, size_mb=8, port=5201, timeout=60):
         return sha256_file(data), sha256_file(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+class NamespaceHost(Host):
+    """A network namespace whose interface is made by someone else (a TAP device created by
+    the switch or by a DPDK peer) and moved in with adopt()."""
+
+    def __init__(self, name, ip, mac, prefix=24):
+        self.name, self.ip, self.mac, self.prefix = name, ip, mac, prefix
+        self.ns, self.port, self.dev = name, None, None
+        run(f"ip netns add {self.ns}")
+
+    def adopt(self, ifname):
+        wait_for(lambda: run(f"ip link show {ifname}", check=False), timeout=15,
+                 what=f"interface {ifname}")
+        run(f"ip link set {ifname} netns {self.ns}")
+        self.dev = ifname
+        self.sh(f"ip link set lo up; ip link set {ifname} address {self.mac} up; "
+                f"ip addr add {self.ip}/{self.prefix} dev {ifname}; "
+                f"sysctl -qw net.ipv6.conf.all.disable_ipv6=1; "
+                f"ethtool -K {ifname} tx off tso off gso off >/dev/null 2>&1 || true")
+
+    def destroy(self):
+        run(f"ip netns del {self.ns}", check=False)
+
+
+class TestPmd:
+    """dpdk-testpmd as a DPDK peer process (no hugepages, its own file prefix), forwarding
+    between the virtual devices it is given."""
+
+    def __init__(self, vdevs, mode="io", cores="0,1", main_lcore=1, extra=()):
+        self.prefix = f"vs-e2e-tpmd-{os.getpid()}-{int(time.time() * 1000) % 100000}"
+        args = ["dpdk-testpmd", "--no-huge", "-m", "512", "--no-pci", f"--file-prefix={self.prefix}",
+                "-l", cores, "--main-lcore", str(main_lcore), "--no-telemetry"]
+        for v in vdevs:
+            args += ["--vdev", v]
+        args += ["--", f"--forward-mode={mode}", "--auto-start", "--stats-period", "1",
+                 "--total-num-mbufs=16384", "--disable-link-check", *extra]
+        self.log = tempfile.NamedTemporaryFile(prefix="vs-testpmd-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        # Its TAP queues are opened by interface name while ports start: moving the interface
+        # to another namespace before that would make testpmd create a second one.
+        try:
+            wait_for(lambda: not self.alive() or "Port statistics" in self.output(), timeout=30,
+                     what="testpmd forwarding")
+        except AssertionError:
+            self.stop()
+            raise
+        if not self.alive():
+            out = self.output()
+            self.stop()
+            raise RuntimeError(f"dpdk-testpmd exited:\n{out}")
+
+    def output(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()[-3000:]
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        os.unlink(self.log.name)
