@@ -11,7 +11,7 @@
 namespace vs {
 
 class JsonSplitter {
-public:
+  public:
     explicit JsonSplitter(size_t max_text = 1 << 20) : max_text_(max_text) {}
 
     void feed(std::string_view bytes) { buffer_.append(bytes); }
@@ -20,7 +20,7 @@ public:
     std::optional<std::string> next();
     bool error() const { return error_; }
 
-private:
+  private:
     std::string buffer_;
     size_t scanned_ = 0;  // bytes of buffer_ already scanned for the current text
     int depth_ = 0;

@@ -22,18 +22,23 @@ FILE*& sink() {
 
 std::string_view to_string(LogLevel level) {
     switch (level) {
-        case LogLevel::kOff: return "off";
-        case LogLevel::kErr: return "err";
-        case LogLevel::kWarn: return "warn";
-        case LogLevel::kInfo: return "info";
-        case LogLevel::kDbg: return "dbg";
+        case LogLevel::kOff:
+            return "off";
+        case LogLevel::kErr:
+            return "err";
+        case LogLevel::kWarn:
+            return "warn";
+        case LogLevel::kInfo:
+            return "info";
+        case LogLevel::kDbg:
+            return "dbg";
     }
     return "?";
 }
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-    for (LogLevel l : {LogLevel::kOff, LogLevel::kErr, LogLevel::kWarn, LogLevel::kInfo,
-                       LogLevel::kDbg}) {
+    for (LogLevel l :
+         {LogLevel::kOff, LogLevel::kErr, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDbg}) {
         if (text == to_string(l)) {
             out = l;
             return true;

@@ -19,25 +19,25 @@ bool parse_log_level(std::string_view text, LogLevel& out);
 
 // One named module. Thread: any; the level is an atomic.
 class LogModule {
-public:
+  public:
     explicit LogModule(const char* name, LogLevel level = LogLevel::kInfo);
     const char* name() const { return name_; }
     LogLevel level() const { return level_.load(std::memory_order_relaxed); }
     void set_level(LogLevel level) { level_.store(level, std::memory_order_relaxed); }
     bool enabled(LogLevel level) const { return level <= this->level(); }
 
-private:
+  private:
     const char* name_;
     std::atomic<LogLevel> level_;
 };
 
 // At most `burst` messages per `period`; counts what it suppressed. Thread: one owner.
 class RateLimit {
-public:
+  public:
     RateLimit(int burst, std::chrono::milliseconds period) : burst_(burst), period_(period) {}
     bool allow();
 
-private:
+  private:
     int burst_;
     std::chrono::milliseconds period_;
     std::chrono::steady_clock::time_point window_start_{};

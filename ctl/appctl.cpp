@@ -1,11 +1,11 @@
 // appctl: sends one command to a running daemon's control socket and prints the reply, like
 // ovs-appctl. usage: appctl [-t TARGET] [--timeout SECS] COMMAND [ARG...]
-#include "base/asio.hpp"
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "base/asio.hpp"
 
 #include "base/json_framing.hpp"
 

@@ -21,9 +21,8 @@ Datapath::Datapath(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config) {
     if (config.n_pmds == 0) return fail("at least one PMD thread is needed");
     EalOptions eal;
-    eal.file_prefix =
-        "vs-" + std::to_string(std::hash<std::string>{}(config.rundir) % 1000000) + "-" +
-        std::to_string(getpid());
+    eal.file_prefix = "vs-" + std::to_string(std::hash<std::string>{}(config.rundir) % 1000000) +
+                      "-" + std::to_string(getpid());
     eal.mem_mb = config.mem_mb;
     eal.hugepages = config.hugepages;
     eal.extra = config.eal_extra;
@@ -59,7 +58,8 @@ Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config)
 }
 
 Datapath::~Datapath() {
-    for (auto& pmd : impl_->pmds) pmd->stop();
+    for (auto& pmd : impl_->pmds)
+        pmd->stop();
     // No reader is left, so every deferred free is ripe; run them while the tables still exist.
     impl_->rcu.reclaim();
     delete impl_->snapshot.exchange(nullptr);
@@ -94,11 +94,12 @@ Result<uint32_t> Datapath::add_port(const PortConfig& config) {
         if (d.ports.count(no)) return fail("port number " + std::to_string(no) + " is in use");
     } else {
         no = 1;
-        while (d.ports.count(no)) ++no;
+        while (d.ports.count(no))
+            ++no;
         if (no >= kMaxPorts) return fail("too many ports");
     }
-    auto port = Port::open(config, no, d.next_unique++, d.config.rundir, d.pool,
-                           d.config.n_pmds + 1);
+    auto port =
+        Port::open(config, no, d.next_unique++, d.config.rundir, d.pool, d.config.n_pmds + 1);
     if (!port) return tl::unexpected(port.error());
     d.ports.emplace(no, std::move(*port));
     d.publish_ports();
@@ -151,8 +152,14 @@ Result<uint32_t> Datapath::port_no(const std::string& name) const {
     return fail("no port named '" + name + "'");
 }
 
-const DatapathConfig& Datapath::config() const { return impl_->config; }
-uint64_t Datapath::now_ms() const { return datapath_now_ms(); }
-uint64_t Datapath::tsc_hz() const { return rte_get_tsc_hz(); }
+const DatapathConfig& Datapath::config() const {
+    return impl_->config;
+}
+uint64_t Datapath::now_ms() const {
+    return datapath_now_ms();
+}
+uint64_t Datapath::tsc_hz() const {
+    return rte_get_tsc_hz();
+}
 
 }  // namespace vs

@@ -30,13 +30,13 @@ struct DatapathConfig {
     std::string name = "netdev@vs";
     std::string rundir = "/var/run/vswitch";  // vhost-user sockets; unique EAL file prefix
     unsigned n_pmds = 1;
-    std::vector<int> pmd_cpus;       // core per PMD thread; empty = pin PMD i to the last cores
-    unsigned mem_mb = 1024;          // EAL memory (no hugepages unless `hugepages`)
+    std::vector<int> pmd_cpus;  // core per PMD thread; empty = pin PMD i to the last cores
+    unsigned mem_mb = 1024;     // EAL memory (no hugepages unless `hugepages`)
     bool hugepages = false;
     std::vector<std::string> eal_extra;  // appended to the EAL arguments
     unsigned n_mbufs = 32768;
-    size_t max_flows = 200000;       // per PMD thread
-    uint64_t flow_idle_ms = 10000;   // megaflows idle longer than this expire
+    size_t max_flows = 200000;      // per PMD thread
+    uint64_t flow_idle_ms = 10000;  // megaflows idle longer than this expire
     size_t emc_entries = 8192;
 };
 
@@ -83,7 +83,7 @@ struct DatapathCounters {
 };
 
 class Datapath {
-public:
+  public:
     static Result<std::unique_ptr<Datapath>> create(const DatapathConfig& config);
     ~Datapath();
 
@@ -112,7 +112,7 @@ public:
 
     struct Impl;  // private state; public only so datapath/ helpers can name it
 
-private:
+  private:
     explicit Datapath(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

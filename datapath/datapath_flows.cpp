@@ -15,7 +15,7 @@ namespace {
 
 // Executes upcalled packets from the control thread, on the control thread's tx slot.
 class ControlSink {
-public:
+  public:
     ControlSink(Datapath::Impl& dp, const PortSnapshot& ports, Port* in)
         : dp_(dp), ports_(ports), in_(in) {}
     void output(uint32_t port_no, rte_mbuf* m) {
@@ -34,7 +34,7 @@ public:
     }
     rte_mempool* clone_pool() const { return dp_.pool; }
 
-private:
+  private:
     Datapath::Impl& dp_;
     const PortSnapshot& ports_;
     Port* in_;
@@ -42,7 +42,9 @@ private:
 
 }  // namespace
 
-void Datapath::set_upcall_handler(UpcallHandler* handler) { impl_->handler = handler; }
+void Datapath::set_upcall_handler(UpcallHandler* handler) {
+    impl_->handler = handler;
+}
 
 size_t Datapath::handle_upcalls(size_t max) {
     Impl& d = *impl_;
@@ -62,7 +64,9 @@ size_t Datapath::handle_upcalls(size_t max) {
                 PacketMeta* meta = packet_meta(m);
                 Port* in = ports.port(meta->key.in_port);
                 const auto reason = static_cast<UpcallReason>(meta->upcall_reason);
-                Upcall up{meta->key, reason, pmd->id(),
+                Upcall up{meta->key,
+                          reason,
+                          pmd->id(),
                           {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)}};
                 UpcallDecision decision;
                 ++handled;
@@ -74,8 +78,7 @@ size_t Datapath::handle_upcalls(size_t max) {
                 ++d.counters.upcalls_handled;
                 if (decision.install && reason == UpcallReason::kMiss) {
                     auto* actions = new ActionList(decision.actions);
-                    if (pmd->flows().insert(meta->key, decision.mask, decision.priority,
-                                            actions)) {
+                    if (pmd->flows().insert(meta->key, decision.mask, decision.priority, actions)) {
                         ++d.counters.flows_installed;
                     } else {
                         delete actions;  // the table is full; the caller keeps ownership
@@ -134,7 +137,8 @@ size_t Datapath::delete_flows(const std::function<bool(const FlowInfo&)>& pred) 
             info.actions = *f->get_actions();
             if (pred(info)) doomed.push_back(f);
         });
-        for (Megaflow* f : doomed) pmd->flows().remove(f);
+        for (Megaflow* f : doomed)
+            pmd->flows().remove(f);
         removed += doomed.size();
     }
     return removed;
@@ -153,14 +157,10 @@ std::vector<PmdInfo> Datapath::pmds() const {
         info.cpu = pmd->cpu();
         const PmdStatsSnapshot now = pmd->stats().snapshot();
         const PmdStatsSnapshot& base = impl_->pmd_baselines[pmd->id()];
-        info.stats = {now.iterations - base.iterations,
-                      now.rx_packets - base.rx_packets,
-                      now.emc_hits - base.emc_hits,
-                      now.megaflow_hits - base.megaflow_hits,
-                      now.upcalls - base.upcalls,
-                      now.lost_upcalls - base.lost_upcalls,
-                      now.malformed - base.malformed,
-                      now.busy_cycles - base.busy_cycles,
+        info.stats = {now.iterations - base.iterations,  now.rx_packets - base.rx_packets,
+                      now.emc_hits - base.emc_hits,      now.megaflow_hits - base.megaflow_hits,
+                      now.upcalls - base.upcalls,        now.lost_upcalls - base.lost_upcalls,
+                      now.malformed - base.malformed,    now.busy_cycles - base.busy_cycles,
                       now.idle_cycles - base.idle_cycles};
         info.n_flows = pmd->flows().size();
         if (ports && pmd->id() < ports->rxqs_by_pmd.size()) {
@@ -174,9 +174,12 @@ std::vector<PmdInfo> Datapath::pmds() const {
 }
 
 void Datapath::clear_pmd_stats() {
-    for (auto& pmd : impl_->pmds) impl_->pmd_baselines[pmd->id()] = pmd->stats().snapshot();
+    for (auto& pmd : impl_->pmds)
+        impl_->pmd_baselines[pmd->id()] = pmd->stats().snapshot();
 }
 
-DatapathCounters Datapath::counters() const { return impl_->counters; }
+DatapathCounters Datapath::counters() const {
+    return impl_->counters;
+}
 
 }  // namespace vs

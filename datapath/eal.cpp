@@ -19,7 +19,8 @@ namespace {
 
 ssize_t write_dpdk_log(void*, const char* buf, size_t size) {
     std::string_view text(buf, size);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.remove_suffix(1);
     if (!text.empty()) log_write(dpdk_log, LogLevel::kInfo, text);
     return static_cast<ssize_t>(size);
 }
@@ -34,8 +35,9 @@ Result<void> start_eal(const EalOptions& options) {
         setvbuf(stream, nullptr, _IOLBF, 0);
         rte_openlog_stream(stream);
     }
-    std::vector<std::string> args = {"vswitchd", "--file-prefix=" + options.file_prefix,
-                                     "--no-telemetry", "-l", "0", "--log-level=notice"};
+    std::vector<std::string> args = {
+        "vswitchd",          "--file-prefix=" + options.file_prefix, "--no-telemetry", "-l", "0",
+        "--log-level=notice"};
     if (!options.hugepages) {
         args.insert(args.end(), {"--no-huge", "-m", std::to_string(options.mem_mb), "--no-pci"});
     } else {
@@ -43,7 +45,8 @@ Result<void> start_eal(const EalOptions& options) {
     }
     args.insert(args.end(), options.extra.begin(), options.extra.end());
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
         return fail(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
     }

@@ -29,7 +29,7 @@ struct UpcallDecision {
 
 // Thread: called on the control thread only.
 class UpcallHandler {
-public:
+  public:
     virtual ~UpcallHandler() = default;
     // Returns false when it cannot decide; the packet is then dropped (kUpcallFailed).
     virtual bool handle(const Upcall& upcall, UpcallDecision& decision) = 0;

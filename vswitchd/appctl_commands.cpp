@@ -18,8 +18,12 @@ std::string mac_string(const EthAddr& m) {
                        m[5]);
 }
 
-double percent(uint64_t part, uint64_t whole) { return whole ? 100.0 * part / whole : 0.0; }
-double ratio(uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / b : 0.0; }
+double percent(uint64_t part, uint64_t whole) {
+    return whole ? 100.0 * part / whole : 0.0;
+}
+double ratio(uint64_t a, uint64_t b) {
+    return b ? static_cast<double>(a) / b : 0.0;
+}
 
 std::string dpctl_show(Datapath& dp, bool with_stats) {
     uint64_t hit = 0, missed = 0, lost = 0, flows = 0;
@@ -42,8 +46,8 @@ std::string dpctl_show(Datapath& dp, bool with_stats) {
         for (int r = 0; r < kNumDropReasons; ++r) {
             out += fmt::format(" {}:{}", to_string(static_cast<DropReason>(r)), s.drops[r]);
         }
-        out += fmt::format("\n    link:{} mac:{} rxq:{} txq:{}\n", p.link_up ? "up" : "down",
-                           p.mac, p.n_rxq, p.n_txq);
+        out += fmt::format("\n    link:{} mac:{} rxq:{} txq:{}\n", p.link_up ? "up" : "down", p.mac,
+                           p.n_rxq, p.n_txq);
     }
     return out;
 }
@@ -89,9 +93,9 @@ std::string pmd_stats(Datapath& dp) {
                            total, s.rx_packets);
         out += fmt::format("  avg processing cycles per packet: {:.2f} ({}/{})\n",
                            ratio(s.busy_cycles, s.rx_packets), s.busy_cycles, s.rx_packets);
-        out += fmt::format("  emc hit rate: {:.2f}%\n  megaflow hit rate: {:.2f}%\n",
-                           percent(s.emc_hits, s.rx_packets),
-                           percent(s.megaflow_hits, s.rx_packets));
+        out +=
+            fmt::format("  emc hit rate: {:.2f}%\n  megaflow hit rate: {:.2f}%\n",
+                        percent(s.emc_hits, s.rx_packets), percent(s.megaflow_hits, s.rx_packets));
         out += fmt::format("  megaflows: {}\n", p.n_flows);
     }
     return out;
@@ -130,7 +134,8 @@ Result<std::string> vlog_set(const std::vector<std::string>& args) {
         LogLevel level;
         if (!parse_log_level(level_text, level)) return fail("unknown log level " + level_text);
         if (module == "ANY" || module == "any") {
-            for (LogModule* m : log_modules()) m->set_level(level);
+            for (LogModule* m : log_modules())
+                m->set_level(level);
         } else if (LogModule* m = find_log_module(module)) {
             m->set_level(level);
         } else {
@@ -149,9 +154,8 @@ void register_appctl_commands(UnixctlServer& s, SwitchDaemon& d, boost::asio::io
         if (!args.empty() && args[0] != bridge) return fail("no such bridge: " + args[0]);
         return {};
     };
-    s.add_command("list-commands", "", 0, 0, [&s](auto&) -> Result<std::string> {
-        return s.list_commands();
-    });
+    s.add_command("list-commands", "", 0, 0,
+                  [&s](auto&) -> Result<std::string> { return s.list_commands(); });
     s.add_command("version", "", 0, 0, [](auto&) -> Result<std::string> {
         return std::string("vswitchd (vswitch) 0.1.0\n");
     });
@@ -176,10 +180,11 @@ void register_appctl_commands(UnixctlServer& s, SwitchDaemon& d, boost::asio::io
     });
     s.add_command("dpif-netdev/pmd-rxq-show", "", 0, 2,
                   [&dp](auto&) -> Result<std::string> { return rxq_show(dp); });
-    s.add_command("fdb/show", "BRIDGE", 1, 1, [&d, check_bridge](auto& args) -> Result<std::string> {
-        if (auto ok = check_bridge(args); !ok) return tl::unexpected(ok.error());
-        return fdb_show(d);
-    });
+    s.add_command("fdb/show", "BRIDGE", 1, 1,
+                  [&d, check_bridge](auto& args) -> Result<std::string> {
+                      if (auto ok = check_bridge(args); !ok) return tl::unexpected(ok.error());
+                      return fdb_show(d);
+                  });
     s.add_command("fdb/flush", "[BRIDGE]", 0, 1,
                   [&d, &dp, check_bridge](auto& args) -> Result<std::string> {
                       if (auto ok = check_bridge(args); !ok) return tl::unexpected(ok.error());

@@ -53,11 +53,13 @@ void LearningSwitch::run_aging() {
             table_.touch(vlan_of(f.key), f.key.eth_src, f.key.in_port, f.used_ms);
         }
     }
-    for (const MacEntry& e : table_.expire(dp_.now_ms())) invalidate_flows_to(e.vlan, e.mac);
+    for (const MacEntry& e : table_.expire(dp_.now_ms()))
+        invalidate_flows_to(e.vlan, e.mac);
 }
 
 void LearningSwitch::port_removed(uint32_t port_no) {
-    for (const MacEntry& e : table_.forget_port(port_no)) invalidate_flows_to(e.vlan, e.mac);
+    for (const MacEntry& e : table_.forget_port(port_no))
+        invalidate_flows_to(e.vlan, e.mac);
 }
 
 }  // namespace vs

@@ -16,7 +16,7 @@
 namespace vs {
 
 class LearningSwitch : public UpcallHandler {
-public:
+  public:
     LearningSwitch(Datapath& dp, MacTable& table) : dp_(dp), table_(table) {}
 
     bool handle(const Upcall& upcall, UpcallDecision& decision) override;
@@ -34,7 +34,7 @@ public:
     // The mask a learning decision depends on.
     static FlowMask decision_mask();
 
-private:
+  private:
     void invalidate_flows_to(uint16_t vlan, const EthAddr& mac);
 
     Datapath& dp_;

@@ -14,7 +14,8 @@ bool aged(uint64_t now_ms, uint64_t seen_ms, uint64_t aging_ms) {
 
 uint64_t MacTable::key(uint16_t vlan, const EthAddr& mac) {
     uint64_t k = static_cast<uint64_t>(vlan & kVlanVidMask) << 48;
-    for (int i = 0; i < 6; ++i) k |= static_cast<uint64_t>(mac[i]) << (8 * (5 - i));
+    for (int i = 0; i < 6; ++i)
+        k |= static_cast<uint64_t>(mac[i]) << (8 * (5 - i));
     return k;
 }
 
@@ -49,8 +50,7 @@ void MacTable::evict_oldest() {
     }
 }
 
-std::optional<uint32_t> MacTable::lookup(uint16_t vlan, const EthAddr& mac,
-                                         uint64_t now_ms) const {
+std::optional<uint32_t> MacTable::lookup(uint16_t vlan, const EthAddr& mac, uint64_t now_ms) const {
     auto it = entries_.find(key(vlan, mac));
     if (it == entries_.end() || aged(now_ms, it->second.last_seen_ms, aging_ms_)) return {};
     return it->second.port;
@@ -92,7 +92,8 @@ std::vector<MacEntry> MacTable::forget_port(uint32_t port) {
 std::vector<MacEntry> MacTable::entries() const {
     std::vector<MacEntry> out;
     out.reserve(entries_.size());
-    for (auto& [k, e] : entries_) out.push_back(e);
+    for (auto& [k, e] : entries_)
+        out.push_back(e);
     return out;
 }
 

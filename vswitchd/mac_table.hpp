@@ -22,12 +22,11 @@ struct MacEntry {
 enum class LearnResult { kRefreshed, kNew, kMoved, kNotLearned };
 
 class MacTable {
-public:
+  public:
     static constexpr size_t kDefaultMaxEntries = 2048;
     static constexpr uint64_t kDefaultAgingMs = 300 * 1000;
 
-    explicit MacTable(size_t max_entries = kDefaultMaxEntries,
-                      uint64_t aging_ms = kDefaultAgingMs)
+    explicit MacTable(size_t max_entries = kDefaultMaxEntries, uint64_t aging_ms = kDefaultAgingMs)
         : max_entries_(max_entries), aging_ms_(aging_ms) {}
 
     // Learns that `mac` on `vlan` is behind `port`. When the table is full, the entry seen
@@ -50,7 +49,7 @@ public:
 
     static bool is_multicast(const EthAddr& mac) { return (mac[0] & 1) != 0; }
 
-private:
+  private:
     static uint64_t key(uint16_t vlan, const EthAddr& mac);
     void evict_oldest();
 

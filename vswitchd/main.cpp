@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "base/asio.hpp"
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include "base/asio.hpp"
 
 #include "base/log.hpp"
 #include "vswitchd/port_spec.hpp"
@@ -41,7 +41,8 @@ std::vector<int> parse_cpu_list(const std::string& text) {
 std::vector<std::string> split_words(const std::string& text) {
     std::vector<std::string> words;
     std::istringstream in(text);
-    for (std::string w; in >> w;) words.push_back(w);
+    for (std::string w; in >> w;)
+        words.push_back(w);
     return words;
 }
 
@@ -70,9 +71,9 @@ int run(int argc, char** argv) {
                                          "extra EAL arguments")(
         "mbufs", po::value(&config.datapath.n_mbufs)->default_value(32768), "packet buffers")(
         "max-flows", po::value(&config.datapath.max_flows)->default_value(200000),
-        "megaflows per PMD thread")(
-        "max-idle", po::value(&config.datapath.flow_idle_ms)->default_value(10000),
-        "megaflow idle timeout in ms")(
+        "megaflows per PMD thread")("max-idle",
+                                    po::value(&config.datapath.flow_idle_ms)->default_value(10000),
+                                    "megaflow idle timeout in ms")(
         "mac-aging-time", po::value(&mac_aging_s)->default_value(300), "MAC aging in seconds")(
         "mac-table-size", po::value(&config.mac_table_size)->default_value(2048),
         "MAC table entries")("log-file", po::value(&log_file), "log to this file")(

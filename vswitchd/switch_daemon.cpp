@@ -21,7 +21,9 @@ SwitchDaemon::SwitchDaemon(asio::io_context& io, const DaemonConfig& config,
       upcall_timer_(io),
       maintenance_timer_(io) {}
 
-SwitchDaemon::~SwitchDaemon() { dp_->set_upcall_handler(nullptr); }
+SwitchDaemon::~SwitchDaemon() {
+    dp_->set_upcall_handler(nullptr);
+}
 
 Result<std::unique_ptr<SwitchDaemon>> SwitchDaemon::create(asio::io_context& io,
                                                            const DaemonConfig& config) {
@@ -62,7 +64,9 @@ Result<void> SwitchDaemon::del_port(const std::string& name) {
     return {};
 }
 
-void SwitchDaemon::register_commands() { register_appctl_commands(unixctl_, *this, io_); }
+void SwitchDaemon::register_commands() {
+    register_appctl_commands(unixctl_, *this, io_);
+}
 
 // Upcalls are drained as fast as they come while there are any, then every millisecond: the
 // control thread must not spin on a core the PMD threads or other processes need.

@@ -4,10 +4,10 @@
 // Thread: the control thread (the io_context's); the datapath runs its own PMD threads.
 #pragma once
 
-#include "base/asio.hpp"
 #include <memory>
 #include <string>
 #include <vector>
+#include "base/asio.hpp"
 
 #include "datapath/datapath.hpp"
 #include "vswitchd/learning_switch.hpp"
@@ -28,7 +28,7 @@ struct DaemonConfig {
 };
 
 class SwitchDaemon {
-public:
+  public:
     static Result<std::unique_ptr<SwitchDaemon>> create(boost::asio::io_context& io,
                                                         const DaemonConfig& config);
     ~SwitchDaemon();
@@ -40,7 +40,7 @@ public:
     MacTable& mac_table() { return macs_; }
     const DaemonConfig& config() const { return config_; }
 
-private:
+  private:
     SwitchDaemon(boost::asio::io_context& io, const DaemonConfig& config,
                  std::unique_ptr<Datapath> dp);
     void register_commands();

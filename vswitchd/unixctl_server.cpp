@@ -16,27 +16,27 @@ namespace asio = boost::asio;
 using json = nlohmann::json;
 
 class UnixctlServer::Session : public std::enable_shared_from_this<UnixctlServer::Session> {
-public:
+  public:
     Session(UnixctlServer& server, asio::local::stream_protocol::socket socket)
         : server_(server), socket_(std::move(socket)) {}
     void start() { read(); }
 
-private:
+  private:
     void read() {
         auto self = shared_from_this();
-        socket_.async_read_some(asio::buffer(buf_), [this, self](boost::system::error_code ec,
-                                                                 size_t n) {
-            if (ec) return;
-            splitter_.feed({buf_.data(), n});
-            while (auto text = splitter_.next()) {
-                out_ += server_.dispatch(*text);
-            }
-            if (splitter_.error()) {
-                VS_WARN(unixctl_log, "closing a connection that sent something not JSON");
-                return;
-            }
-            write();
-        });
+        socket_.async_read_some(
+            asio::buffer(buf_), [this, self](boost::system::error_code ec, size_t n) {
+                if (ec) return;
+                splitter_.feed({buf_.data(), n});
+                while (auto text = splitter_.next()) {
+                    out_ += server_.dispatch(*text);
+                }
+                if (splitter_.error()) {
+                    VS_WARN(unixctl_log, "closing a connection that sent something not JSON");
+                    return;
+                }
+                write();
+            });
     }
     void write() {
         if (out_.empty()) return read();
@@ -90,12 +90,12 @@ std::string UnixctlServer::list_commands() const {
 }
 
 void UnixctlServer::accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec,
-                                  asio::local::stream_protocol::socket socket) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!ec) std::make_shared<Session>(*this, std::move(socket))->start();
-        accept();
-    });
+    acceptor_.async_accept(
+        [this](boost::system::error_code ec, asio::local::stream_protocol::socket socket) {
+            if (ec == asio::error::operation_aborted) return;
+            if (!ec) std::make_shared<Session>(*this, std::move(socket))->start();
+            accept();
+        });
 }
 
 std::string UnixctlServer::dispatch(const std::string& text) {
@@ -130,10 +130,9 @@ std::string UnixctlServer::dispatch(const std::string& text) {
     const int n = static_cast<int>(args.size());
     if (n < cmd.min_args || n > cmd.max_args) {
         reply["error"] = "\"" + name + "\" command takes " +
-                         (cmd.min_args == cmd.max_args
-                              ? std::to_string(cmd.min_args)
-                              : std::to_string(cmd.min_args) + " to " +
-                                    std::to_string(cmd.max_args)) +
+                         (cmd.min_args == cmd.max_args ? std::to_string(cmd.min_args)
+                                                       : std::to_string(cmd.min_args) + " to " +
+                                                             std::to_string(cmd.max_args)) +
                          " arguments (usage: " + name + " " + cmd.usage + ")";
         return reply.dump();
     }

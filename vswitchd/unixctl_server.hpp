@@ -4,19 +4,19 @@
 // Thread: control thread (runs on its io_context).
 #pragma once
 
-#include "base/asio.hpp"
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+#include "base/asio.hpp"
 
 #include "base/result.hpp"
 
 namespace vs {
 
 class UnixctlServer {
-public:
+  public:
     using Handler = std::function<Result<std::string>(const std::vector<std::string>& args)>;
 
     UnixctlServer(boost::asio::io_context& io, std::string path);
@@ -24,12 +24,12 @@ public:
     Result<void> start();
 
     // min/max count the arguments after the command name.
-    void add_command(const std::string& name, const std::string& usage, int min_args,
-                     int max_args, Handler handler);
+    void add_command(const std::string& name, const std::string& usage, int min_args, int max_args,
+                     Handler handler);
     std::string list_commands() const;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     struct Command {
         std::string usage;
         int min_args, max_args;

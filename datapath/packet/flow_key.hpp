@@ -69,9 +69,9 @@ struct alignas(64) FlowKey {
     Be16 tp_src;       // L4 source port, ICMP type
     Be16 tp_dst;       // L4 destination port, ICMP code
     // w8-9
-    Be16 tcp_flags;    // low 12 bits
-    EthAddr arp_sha;   // ARP sha, ND source link-layer address
-    EthAddr arp_tha;   // ARP tha, ND target link-layer address
+    Be16 tcp_flags;   // low 12 bits
+    EthAddr arp_sha;  // ARP sha, ND source link-layer address
+    EthAddr arp_tha;  // ARP tha, ND target link-layer address
     uint8_t pad1[2];
     // w10-15
     Ip6Addr ipv6_src;
@@ -115,7 +115,8 @@ static_assert(sizeof(FlowMask) == sizeof(FlowKey));
 // key & mask, word by word: the normal form stored in a megaflow.
 inline FlowKey apply_mask(const FlowKey& key, const FlowMask& mask) {
     FlowKey out;
-    for (size_t i = 0; i < FlowKey::kWords; ++i) out.words()[i] = key.words()[i] & mask.words()[i];
+    for (size_t i = 0; i < FlowKey::kWords; ++i)
+        out.words()[i] = key.words()[i] & mask.words()[i];
     return out;
 }
 

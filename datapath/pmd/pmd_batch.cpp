@@ -25,7 +25,7 @@ struct FlowGroup {
 // Where executed actions send packets from a PMD thread: per-port tx buffers, the upcall ring,
 // or the drop counters of the input port.
 class PmdThread::Sink {
-public:
+  public:
     Sink(PmdThread& pmd, const PortSnapshot& ports, Port& in) : pmd_(pmd), ports_(ports), in_(in) {}
     void output(uint32_t port_no, rte_mbuf* m) {
         if (!ports_.port(port_no)) return drop(m, DropReason::kNoPort);
@@ -42,7 +42,7 @@ public:
     }
     rte_mempool* clone_pool() const { return pmd_.config_.pool; }
 
-private:
+  private:
     PmdThread& pmd_;
     const PortSnapshot& ports_;
     Port& in_;
@@ -67,9 +67,9 @@ void PmdThread::process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pk
             continue;
         }
         PacketMeta* meta = packet_meta(m);
-        const ParseStatus status = parse_flow(rte_pktmbuf_mtod(m, const uint8_t*),
-                                              rte_pktmbuf_data_len(m), in.port_no(), meta->key,
-                                              meta->ofs);
+        const ParseStatus status =
+            parse_flow(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in.port_no(),
+                       meta->key, meta->ofs);
         if (status == ParseStatus::kRunt) {
             PmdStats::add(stats_.malformed, 1);
             counters.drop(DropReason::kMalformed);
@@ -124,7 +124,8 @@ void PmdThread::process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pk
     for (uint16_t i = 0; i < n_live; ++i) {
         if (!flows[i]) continue;
         uint16_t g = 0;
-        while (g < n_groups && groups[g].flow != flows[i]) ++g;
+        while (g < n_groups && groups[g].flow != flows[i])
+            ++g;
         if (g == n_groups) groups[n_groups++] = FlowGroup{flows[i], 0, 0, 0, {}};
         FlowGroup& group = groups[g];
         group.pkts[group.n++] = live[i];

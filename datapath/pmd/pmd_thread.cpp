@@ -15,7 +15,9 @@ namespace vs {
 
 VS_LOG_MODULE(pmd_log, "pmd");
 
-uint64_t datapath_now_ms() { return monotonic_ms(); }
+uint64_t datapath_now_ms() {
+    return monotonic_ms();
+}
 
 PmdThread::PmdThread(const PmdConfig& config, Rcu& rcu,
                      const std::atomic<const PortSnapshot*>& ports)

@@ -25,8 +25,8 @@ namespace vs {
 inline constexpr uint16_t kBatchSize = 32;
 
 struct PmdConfig {
-    unsigned id = 0;   // PMD index; also this thread's tx queue / counter slot
-    int cpu = -1;      // core to pin to; -1 = not pinned
+    unsigned id = 0;  // PMD index; also this thread's tx queue / counter slot
+    int cpu = -1;     // core to pin to; -1 = not pinned
     size_t max_flows = 200000;
     size_t upcall_ring_size = 4096;
     size_t emc_entries = 8192;
@@ -34,7 +34,7 @@ struct PmdConfig {
 };
 
 class PmdThread {
-public:
+  public:
     PmdThread(const PmdConfig& config, Rcu& rcu, const std::atomic<const PortSnapshot*>& ports);
     ~PmdThread();
     PmdThread(const PmdThread&) = delete;
@@ -49,7 +49,7 @@ public:
     rte_ring* upcalls() { return upcall_ring_; }
     const PmdStats& stats() const { return stats_; }
 
-private:
+  private:
     struct TxBuffer {
         uint16_t n = 0;
         rte_mbuf* pkts[kBatchSize];

@@ -18,8 +18,8 @@ struct RxQueueRef {
 };
 
 struct PortSnapshot {
-    std::vector<Port*> by_no;                      // indexed by port number; nullptr if free
-    std::vector<uint32_t> flood;                   // every port number, ascending
+    std::vector<Port*> by_no;                          // indexed by port number; nullptr if free
+    std::vector<uint32_t> flood;                       // every port number, ascending
     std::vector<std::vector<RxQueueRef>> rxqs_by_pmd;  // which rx queues each PMD polls
 
     Port* port(uint32_t no) const { return no < by_no.size() ? by_no[no] : nullptr; }

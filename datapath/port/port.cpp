@@ -19,7 +19,9 @@ constexpr uint16_t kRxDescriptors = 1024;
 constexpr uint16_t kTxDescriptors = 1024;
 constexpr int kTxRetries = 4;
 
-std::string dpdk_error(int rc) { return std::strerror(rc < 0 ? -rc : rc); }
+std::string dpdk_error(int rc) {
+    return std::strerror(rc < 0 ? -rc : rc);
+}
 
 }  // namespace
 
@@ -61,7 +63,8 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
     if (info.driver_name && std::string_view(info.driver_name) == "net_tap") n_txq_ = n_rxq_;
     txq_shared_ = n_txq_ < n_threads_;
     tx_locks_.reset(new TxLock[n_txq_]);
-    for (uint16_t q = 0; q < n_txq_; ++q) rte_spinlock_init(&tx_locks_[q].lock);
+    for (uint16_t q = 0; q < n_txq_; ++q)
+        rte_spinlock_init(&tx_locks_[q].lock);
 
     rte_eth_conf conf{};
     if (int rc = rte_eth_dev_configure(eth_port_, n_rxq_, n_txq_, &conf); rc != 0) {
@@ -108,7 +111,8 @@ Port::~Port() {
 uint16_t Port::send(unsigned thread, rte_mbuf** pkts, uint16_t n) {
     // Bytes are summed first: a driver may free what it sent before tx_burst returns.
     uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+    for (uint16_t i = 0; i < n; ++i)
+        bytes += pkts[i]->pkt_len;
     const uint16_t q = static_cast<uint16_t>(thread % n_txq_);
     uint16_t sent = 0;
     if (txq_shared_) rte_spinlock_lock(&tx_locks_[q].lock);
@@ -118,7 +122,8 @@ uint16_t Port::send(unsigned thread, rte_mbuf** pkts, uint16_t n) {
     if (txq_shared_) rte_spinlock_unlock(&tx_locks_[q].lock);
     PortCounters& c = counters_[thread];
     if (sent < n) {
-        for (uint16_t i = sent; i < n; ++i) bytes -= pkts[i]->pkt_len;
+        for (uint16_t i = sent; i < n; ++i)
+            bytes -= pkts[i]->pkt_len;
         c.drop(DropReason::kTxFull, n - sent);
         rte_pktmbuf_free_bulk(pkts + sent, n - sent);
     }

@@ -35,7 +35,7 @@ struct alignas(64) PortCounters {
 
 // Thread: created and destroyed by the control thread; send() and counters(t) from thread t.
 class Port {
-public:
+  public:
     static Result<std::unique_ptr<Port>> open(const PortConfig& config, uint32_t port_no,
                                               unsigned unique, const std::string& rundir,
                                               rte_mempool* pool, unsigned n_threads);
@@ -61,7 +61,7 @@ public:
     bool link_up() const;
     std::string mac() const;
 
-private:
+  private:
     Port(PortConfig config, uint32_t port_no, unsigned n_threads);
     Result<void> start(const std::string& devargs, rte_mempool* pool);
 

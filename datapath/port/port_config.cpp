@@ -27,8 +27,8 @@ Result<std::string> port_devargs(const PortConfig& c, unsigned unique, const std
     }
     if (c.type == "system" || c.type.empty()) {
         if (const std::string* mode = option(c, "afxdp"); mode && *mode == "true") {
-            return "net_af_xdpvs" + id + ",iface=" + c.name + ",start_queue=0,queue_count=" +
-                   queues;
+            return "net_af_xdpvs" + id + ",iface=" + c.name +
+                   ",start_queue=0,queue_count=" + queues;
         }
         return "net_af_packetvs" + id + ",iface=" + c.name + ",qpairs=" + queues;
     }

@@ -14,7 +14,8 @@ struct PortStats {
     uint64_t rx_dropped_by_device = 0;  // imissed + rx_nombuf from the ethdev
     uint64_t total_drops() const {
         uint64_t n = rx_dropped_by_device;
-        for (uint64_t d : drops) n += d;
+        for (uint64_t d : drops)
+            n += d;
         return n;
     }
 };

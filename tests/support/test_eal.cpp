@@ -18,10 +18,12 @@ void ensure_eal() {
     static bool started = false;
     if (started) return;
     std::string prefix = "--file-prefix=vs-test-" + std::to_string(getpid());
-    std::vector<std::string> args = {"vs-test", "--no-huge", "-m", "256", "--no-pci",
-                                     prefix,    "--log-level=error", "--no-telemetry"};
+    std::vector<std::string> args = {
+        "vs-test",           "--no-huge",     "-m", "256", "--no-pci", prefix,
+        "--log-level=error", "--no-telemetry"};
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
         std::fprintf(stderr, "rte_eal_init failed: %s\n", std::strerror(rte_errno));
         std::abort();
