@@ -25,7 +25,7 @@ namespace vs {
 inline uint32_t hash_flow_key(const FlowKey& key) {
     uint64_t crc = 0;
     for (size_t i = 0; i < FlowKey::kWords; ++i)
-        crc = _mm_crc32_u64(crc, key.words()[i]);
+        crc = _mm_crc32_u64(crc, key_words(key)[i]);
     return static_cast<uint32_t>(crc);
 }
 

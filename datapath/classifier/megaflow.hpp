@@ -15,6 +15,28 @@ namespace vs {
 
 class MegaflowSubtable;
 
+// FlowKey::words() type-puns through a plain uint64_t*, which GCC's strict-aliasing rules let it
+// reorder against stores to the named fields (seen at -O2: a hash of a freshly built key read
+// stale zeros). The classifier therefore reads and writes key words through this may_alias type.
+typedef uint64_t __attribute__((__may_alias__)) KeyWord;
+inline const KeyWord* key_words(const FlowKey& k) {
+    return reinterpret_cast<const KeyWord*>(&k);
+}
+inline KeyWord* key_words(FlowKey& k) {
+    return reinterpret_cast<KeyWord*>(&k);
+}
+
+// key & mask (apply_mask() through key_words()).
+inline FlowKey mask_key(const FlowKey& key, const FlowMask& mask) {
+    FlowKey out;
+    const KeyWord* k = key_words(key);
+    const KeyWord* m = key_words(mask);
+    KeyWord* o = key_words(out);
+    for (size_t i = 0; i < FlowKey::kWords; ++i)
+        o[i] = k[i] & m[i];
+    return out;
+}
+
 // Milliseconds of std::chrono::steady_clock: the clock of Megaflow::used_ms and created_ms.
 inline uint64_t monotonic_ms() {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -35,7 +57,7 @@ struct MegaflowStats {
 // mask, priority and created_ms are immutable while the megaflow is live (dead == false).
 struct alignas(64) Megaflow {
     // Cache lines 0-1: read by every lookup that lands on this megaflow.
-    FlowKey key;  // already masked: key == apply_mask(key, *mask)
+    FlowKey key;  // already masked: key == mask_key(key, *mask)
 
     // Cache line 2: read-mostly.
     const FlowMask* mask = nullptr;  // owned by the subtable; valid while the megaflow is live

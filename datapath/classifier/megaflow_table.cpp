@@ -1,8 +1,6 @@
-// MegaflowTable: subtable hash tables (single-writer, RCU-read open addressing), the slab, the
-// published search order, and the batched tuple-space lookup of the PMD.
+// MegaflowTable: the slab, subtable management, the published search order, and the batched
+// tuple-space lookup of the PMD.
 #include "datapath/classifier/megaflow_table.hpp"
-
-#include <nmmintrin.h>
 
 #include <algorithm>
 #include <bit>
@@ -12,72 +10,9 @@
 
 namespace vs {
 namespace {
-
-constexpr uint32_t kTombstone = 0xffffffffu;  // slab index of a removed slot; 0 means empty
-constexpr uint32_t kMinSlots = 16;
-
-MegaflowSlots* new_slots(uint32_t n_slots) {
-    auto* s = new MegaflowSlots;
-    s->mask = n_slots - 1;
-    s->slots = new std::atomic<uint64_t>[n_slots];
-    for (uint32_t i = 0; i < n_slots; ++i)
-        s->slots[i].store(0, std::memory_order_relaxed);
-    return s;
-}
-
-void delete_slots(MegaflowSlots* s) {
-    if (s == nullptr) return;
-    delete[] s->slots;
-    delete s;
-}
-
-// CRC32 of the masked words, then a multiply-xorshift so that the low bits (the slot index) mix
-// all input bits.
-inline uint32_t hash_masked(const MegaflowSubtable& st, const FlowKey& key) {
-    uint64_t crc = 0;
-    const uint64_t* w = key.words();
-    for (uint32_t i = 0; i < st.n_words; ++i) {
-        crc = _mm_crc32_u64(crc, w[st.word_index[i]] & st.mask_words[i]);
-    }
-    uint32_t h = static_cast<uint32_t>(crc);
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    return h;
-}
-
-// (key & mask) == flow.key over the subtable's words.
-inline bool matches(const MegaflowSubtable& st, const Megaflow& flow, const FlowKey& key) {
-    const uint64_t* k = key.words();
-    const uint64_t* f = flow.key.words();
-    uint64_t diff = 0;
-    for (uint32_t i = 0; i < st.n_words; ++i) {
-        uint32_t w = st.word_index[i];
-        diff |= (k[w] & st.mask_words[i]) ^ f[w];
-    }
-    return diff == 0;
-}
-
-inline uint64_t slot_value(uint32_t hash, uint32_t index) {
-    return (static_cast<uint64_t>(hash) << 32) | index;
-}
-
+constexpr uint32_t kTombstone = MegaflowSlots::kTombstone;
+constexpr uint32_t kBucketSlots = MegaflowSlots::kBucketSlots;
 }  // namespace
-
-MegaflowSubtable::MegaflowSubtable(const FlowMask& m) : mask(m) {
-    for (uint32_t w = 0; w < FlowKey::kWords; ++w) {
-        if (m.words()[w] != 0) {
-            word_index[n_words] = static_cast<uint8_t>(w);
-            mask_words[n_words] = m.words()[w];
-            ++n_words;
-        }
-    }
-    slots.store(new_slots(kMinSlots), std::memory_order_relaxed);
-}
-
-MegaflowSubtable::~MegaflowSubtable() {
-    delete_slots(slots.load(std::memory_order_relaxed));
-}
 
 MegaflowTable::MegaflowTable(Rcu& rcu, size_t max_flows)
     : rcu_(rcu),
@@ -173,37 +108,28 @@ void MegaflowTable::remove_priority(MegaflowSubtable* st, int priority) {
 
 void MegaflowTable::rebuild_slots(MegaflowSubtable* st, uint32_t n_slots) {
     MegaflowSlots* old = st->slots.load(std::memory_order_relaxed);
-    MegaflowSlots* fresh = new_slots(n_slots);
-    for (uint32_t i = 0; i <= old->mask; ++i) {
+    MegaflowSlots* fresh = MegaflowSlots::create(n_slots);
+    for (uint32_t i = 0; i < old->n_slots(); ++i) {
         uint64_t v = old->slots[i].load(std::memory_order_relaxed);
         if (v == 0 || static_cast<uint32_t>(v) == kTombstone) continue;
-        uint32_t j = static_cast<uint32_t>(v >> 32) & fresh->mask;
-        while (fresh->slots[j].load(std::memory_order_relaxed) != 0)
-            j = (j + 1) & fresh->mask;
-        fresh->slots[j].store(v, std::memory_order_relaxed);
+        const Megaflow* flow = slab_at(static_cast<uint32_t>(v));
+        fresh->slots[fresh->free_slot(flow->hash)].store(v, std::memory_order_relaxed);
     }
     st->n_tombstones = 0;
     st->slots.store(fresh, std::memory_order_release);
-    rcu_.defer([old] { delete_slots(old); });
+    rcu_.defer([old] { MegaflowSlots::destroy(old); });
 }
 
 Megaflow* MegaflowTable::insert(const FlowKey& key, const FlowMask& mask, int priority,
                                 const ActionList* actions) {
     MegaflowSubtable* st = find_or_create_subtable(mask);
-    FlowKey masked = apply_mask(key, mask);
-    uint32_t hash = hash_masked(*st, masked);
+    FlowKey masked = mask_key(key, mask);
+    uint32_t hash = st->hash(masked);
 
     MegaflowSlots* slots = st->slots.load(std::memory_order_relaxed);
-    for (uint32_t i = hash & slots->mask;; i = (i + 1) & slots->mask) {
-        uint64_t v = slots->slots[i].load(std::memory_order_relaxed);
-        if (v == 0) break;
-        uint32_t index = static_cast<uint32_t>(v);
-        if (index == kTombstone || static_cast<uint32_t>(v >> 32) != hash) continue;
-        Megaflow* existing = slab_at(index);
-        if (existing->key == masked) {
-            set_actions(existing, actions);
-            return existing;
-        }
+    if (Megaflow* existing = probe(*st, *slots, masked, hash, hash & slots->bucket_mask)) {
+        set_actions(existing, actions);
+        return existing;
     }
 
     uint32_t index = n_flows_ < max_flows_ ? alloc_slot() : 0;
@@ -229,20 +155,13 @@ Megaflow* MegaflowTable::insert(const FlowKey& key, const FlowMask& mask, int pr
     flow->dead.store(false, std::memory_order_release);
 
     add_priority(st, priority);
-    if (st->n_flows + st->n_tombstones > (slots->mask + 1) / 2) {
-        rebuild_slots(st, std::bit_ceil(std::max(kMinSlots, 2 * (st->n_flows + 1))));
+    if (st->n_flows + st->n_tombstones > slots->n_slots() / 2) {
+        rebuild_slots(st, MegaflowSlots::n_slots_for(st->n_flows));
         slots = st->slots.load(std::memory_order_relaxed);
     }
-    uint32_t i = hash & slots->mask;
-    for (;; i = (i + 1) & slots->mask) {
-        uint64_t v = slots->slots[i].load(std::memory_order_relaxed);
-        if (v == 0) break;
-        if (static_cast<uint32_t>(v) == kTombstone) {
-            --st->n_tombstones;
-            break;
-        }
-    }
-    slots->slots[i].store(slot_value(hash, index), std::memory_order_release);
+    uint32_t i = slots->free_slot(hash);
+    if (slots->slots[i].load(std::memory_order_relaxed) != 0) --st->n_tombstones;
+    slots->slots[i].store(MegaflowSlots::slot_value(hash, index), std::memory_order_release);
     ++n_flows_;
     return flow;
 }
@@ -252,19 +171,20 @@ void MegaflowTable::remove(Megaflow* flow) {
     MegaflowSubtable* st = flow->subtable;
     flow->dead.store(true, std::memory_order_release);
     MegaflowSlots* slots = st->slots.load(std::memory_order_relaxed);
-    uint64_t want = slot_value(flow->hash, flow->slab_index);
-    uint32_t i = flow->hash & slots->mask;
-    while (slots->slots[i].load(std::memory_order_relaxed) != want)
-        i = (i + 1) & slots->mask;
-    slots->slots[i].store(slot_value(0, kTombstone), std::memory_order_release);
+    uint64_t want = MegaflowSlots::slot_value(flow->hash, flow->slab_index);
+    uint32_t i = (flow->hash & slots->bucket_mask) * kBucketSlots;
+    while (slots->slots[i].load(std::memory_order_relaxed) != want) {
+        i = (i + 1) & (slots->n_slots() - 1);
+    }
+    slots->slots[i].store(MegaflowSlots::kTombstoneValue, std::memory_order_release);
     ++st->n_tombstones;
     --n_flows_;
 
     remove_priority(st, flow->priority);
     if (st->n_flows == 0) {
         destroy_subtable(st);
-    } else if (st->n_tombstones > (slots->mask + 1) / 4) {
-        rebuild_slots(st, std::bit_ceil(std::max(kMinSlots, 2 * (st->n_flows + 1))));
+    } else if (st->n_tombstones > slots->n_slots() / 4) {
+        rebuild_slots(st, MegaflowSlots::n_slots_for(st->n_flows));
     }
     rcu_.defer([this, flow] {
         delete flow->actions.exchange(nullptr, std::memory_order_relaxed);
@@ -323,6 +243,20 @@ void MegaflowTable::lookup_batch(const FlowKey* const* keys, uint32_t n, Megaflo
     }
 }
 
+// Thread: PMD or control. The megaflow of `slots` matching `key`, probing from bucket `b`.
+Megaflow* MegaflowTable::probe(const MegaflowSubtable& st, const MegaflowSlots& slots,
+                               const FlowKey& key, uint32_t hash, uint32_t b) const {
+    const uint32_t sig = MegaflowSlots::signature(hash);
+    for (;; b = (b + 1) & slots.bucket_mask) {
+        bool empty;
+        for (uint32_t c = slots.scan_bucket(b, sig, &empty); c != 0; c &= c - 1) {
+            uint32_t index = slots.slot_index(b, std::countr_zero(c), sig);
+            if (index != 0 && st.matches(*slab_at(index), key)) return slab_at(index);
+        }
+        if (empty) return nullptr;
+    }
+}
+
 // Thread: PMD. n <= kMaxBatch.
 void MegaflowTable::lookup_group(const FlowKey* const* keys, uint32_t n, Megaflow** out) {
     const SubtableOrder* order = order_.load(std::memory_order_acquire);
@@ -330,6 +264,8 @@ void MegaflowTable::lookup_group(const FlowKey* const* keys, uint32_t n, Megaflo
     uint64_t found = 0;
     int best[kMaxBatch];
     uint32_t hashes[kMaxBatch];
+    uint32_t cand_bucket[kMaxBatch];
+    Megaflow* cand_flow[kMaxBatch];
     for (uint32_t i = 0; i < n; ++i)
         out[i] = nullptr;
 
@@ -346,28 +282,50 @@ void MegaflowTable::lookup_group(const FlowKey* const* keys, uint32_t n, Megaflo
         const MegaflowSlots* slots = st.slots.load(std::memory_order_acquire);
         for (uint64_t m = todo; m != 0; m &= m - 1) {
             uint32_t i = static_cast<uint32_t>(std::countr_zero(m));
-            hashes[i] = hash_masked(st, *keys[i]);
-            __builtin_prefetch(&slots->slots[hashes[i] & slots->mask]);
+            hashes[i] = st.hash(*keys[i]);
+            __builtin_prefetch(&slots->slots[(hashes[i] & slots->bucket_mask) * kBucketSlots]);
         }
-        uint64_t n_hits = 0;
+        // Scan each key's bucket, take its first candidate and prefetch that megaflow's key...
+        uint64_t cands = 0;
         for (uint64_t m = todo; m != 0; m &= m - 1) {
             uint32_t i = static_cast<uint32_t>(std::countr_zero(m));
-            const uint32_t hash = hashes[i];
-            for (uint32_t j = hash & slots->mask;; j = (j + 1) & slots->mask) {
-                uint64_t v = slots->slots[j].load(std::memory_order_acquire);
-                if (v == 0) break;
-                uint32_t index = static_cast<uint32_t>(v);
-                if (static_cast<uint32_t>(v >> 32) != hash || index == kTombstone) continue;
-                Megaflow* flow = slab_at(index);
-                if (!matches(st, *flow, *keys[i])) continue;
-                ++n_hits;
-                uint64_t bit = uint64_t{1} << i;
-                if (!(found & bit) || flow->priority > best[i]) {
-                    out[i] = flow;
-                    best[i] = flow->priority;
-                    found |= bit;
-                }
-                break;
+            const uint32_t b = hashes[i] & slots->bucket_mask;
+            const uint32_t sig = MegaflowSlots::signature(hashes[i]);
+            bool empty;
+            uint32_t c = slots->scan_bucket(b, sig, &empty);
+            uint32_t index = c != 0 ? slots->slot_index(b, std::countr_zero(c), sig) : 0;
+            Megaflow* flow;
+            if (index != 0) {
+                flow = slab_at(index);
+                const KeyWord* w = key_words(flow->key);
+                __builtin_prefetch(w + st.word_index[0]);
+                __builtin_prefetch(w + st.word_index[st.n_words == 0 ? 0 : st.n_words - 1]);
+            } else if (empty) {
+                continue;  // not in this subtable
+            } else {       // a full bucket (the key may have overflowed), or a slot just changed
+                flow = probe(st, *slots, *keys[i], hashes[i],
+                             c != 0 ? b : (b + 1) & slots->bucket_mask);
+                if (flow == nullptr) continue;
+            }
+            cand_bucket[i] = b;
+            cand_flow[i] = flow;
+            cands |= uint64_t{1} << i;
+        }
+        // ...then compare (on a signature collision, probe the bucket again, all candidates).
+        uint64_t n_hits = 0;
+        for (uint64_t m = cands; m != 0; m &= m - 1) {
+            uint32_t i = static_cast<uint32_t>(std::countr_zero(m));
+            Megaflow* flow = cand_flow[i];
+            if (!st.matches(*flow, *keys[i])) {  // a signature collision: check them all
+                flow = probe(st, *slots, *keys[i], hashes[i], cand_bucket[i]);
+                if (flow == nullptr) continue;
+            }
+            ++n_hits;
+            uint64_t bit = uint64_t{1} << i;
+            if (!(found & bit) || flow->priority > best[i]) {
+                out[i] = flow;
+                best[i] = flow->priority;
+                found |= bit;
             }
         }
         if (n_hits != 0) {

@@ -4,7 +4,8 @@
 //
 // Design. A subtable holds every megaflow of one mask. It hashes (CRC32) and compares only the
 // words where its mask is non-zero. Its hash table is our own single-writer open-addressing table
-// of 64-bit slots (hash << 32 | slab index): the writer fills a slot with one release store,
+// of 64-bit slots (signature << 32 | slab index) in buckets of one cache line, compared a bucket
+// at a time with SSE (megaflow_subtable.hpp): the writer fills a slot with one release store,
 // removal overwrites it with a tombstone (never "empty", so probe chains stay intact), and growth
 // or tombstone clean-up builds a new slot array, publishes it, and frees the old one through
 // Rcu::defer. (Not rte_hash: it has a fixed capacity and one fixed key size per table, while we
@@ -26,44 +27,14 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <vector>
 
 #include "datapath/classifier/megaflow.hpp"
+#include "datapath/classifier/megaflow_subtable.hpp"
 #include "datapath/classifier/rcu.hpp"
 
 namespace vs {
-
-// One subtable's slot array. Immutable size; slots written only by the control thread.
-struct MegaflowSlots {
-    uint32_t mask = 0;  // n_slots - 1 (n_slots is a power of two)
-    std::atomic<uint64_t>* slots = nullptr;
-};
-
-// Thread: immutable after creation except `slots` (published by control), `hits` (PMD single
-// writer) and the control-only bookkeeping at the end.
-class MegaflowSubtable {
-  public:
-    explicit MegaflowSubtable(const FlowMask& m);
-    ~MegaflowSubtable();
-
-    FlowMask mask;
-    uint32_t n_words = 0;       // words where `mask` is non-zero
-    uint8_t word_index[16]{};   // their indices in FlowKey::words()
-    uint64_t mask_words[16]{};  // mask.words()[word_index[i]]
-    std::atomic<MegaflowSlots*> slots{nullptr};
-
-    alignas(64) std::atomic<uint64_t> hits{0};  // PMD: relaxed load + store
-
-    // Control thread only.
-    alignas(64) uint32_t n_flows = 0;
-    uint32_t n_tombstones = 0;
-    int max_priority = 0;                // valid while n_flows > 0
-    std::map<int, uint32_t> priorities;  // priority -> how many flows have it
-    uint64_t hits_at_rank = 0;
-    uint64_t rank_hits = 0;  // hits during the last ranking interval
-};
 
 // The published search order. Immutable once published.
 struct SubtableOrder {
@@ -143,6 +114,8 @@ class MegaflowTable {
     void rebuild_slots(MegaflowSubtable* st, uint32_t n_slots);
     void add_priority(MegaflowSubtable* st, int priority);
     void remove_priority(MegaflowSubtable* st, int priority);
+    Megaflow* probe(const MegaflowSubtable& st, const MegaflowSlots& slots, const FlowKey& key,
+                    uint32_t hash, uint32_t b) const;
     void lookup_group(const FlowKey* const* keys, uint32_t n, Megaflow** out);
 
     Rcu& rcu_;

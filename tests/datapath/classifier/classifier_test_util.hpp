@@ -87,7 +87,7 @@ inline std::vector<FlowMask> mask_family() {
         FlowMask m = FlowMask::none();
         int n_words = 1 + static_cast<int>(rng() % 3);
         for (int i = 0; i < n_words; ++i)
-            m.words()[rng() % FlowKey::kWords] = rng() & rng();
+            key_words(m)[rng() % FlowKey::kWords] = rng() & rng();
         masks.push_back(m);
     }
     return masks;
@@ -111,7 +111,7 @@ inline FlowKey random_key(std::mt19937_64& rng) {
     k.tp_dst = Be16::from_host(static_cast<uint16_t>(small(2) ? 80 : 443));
     k.ipv6_dst[0] = static_cast<uint8_t>(small(3));
     // Random bits everywhere else too, so that random masks see variety.
-    k.words()[8] = rng() & 0x0000ffff0000000fULL;
+    key_words(k)[8] = rng() & 0x0000ffff0000000fULL;
     return k;
 }
 
@@ -119,7 +119,7 @@ inline FlowKey random_key(std::mt19937_64& rng) {
 inline FlowKey random_miss_key(std::mt19937_64& rng) {
     FlowKey k;
     for (size_t w = 0; w < FlowKey::kWords; ++w)
-        k.words()[w] = rng();
+        key_words(k)[w] = rng();
     return k;
 }
 
@@ -127,13 +127,13 @@ inline FlowKey random_miss_key(std::mt19937_64& rng) {
 inline FlowKey key_hitting(const FlowKey& masked, const FlowMask& mask, std::mt19937_64& rng) {
     FlowKey k = random_key(rng);
     for (size_t w = 0; w < FlowKey::kWords; ++w) {
-        k.words()[w] = (k.words()[w] & ~mask.words()[w]) | masked.words()[w];
+        key_words(k)[w] = (key_words(k)[w] & ~key_words(mask)[w]) | key_words(masked)[w];
     }
     return k;
 }
 
 inline bool key_matches(const FlowKey& key, const FlowKey& masked, const FlowMask& mask) {
-    return apply_mask(key, mask) == masked;
+    return mask_key(key, mask) == masked;
 }
 
 // The linear-scan reference.

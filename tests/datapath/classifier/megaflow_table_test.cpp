@@ -66,7 +66,7 @@ void run_differential(int n_priorities, uint64_t seed) {
         uint64_t op = rng() % 10;
         if (op < 6 || ref.entries.size() < 50) {
             const FlowMask& mask = masks[rng() % masks.size()];
-            FlowKey masked = apply_mask(random_key(rng), mask);
+            FlowKey masked = mask_key(random_key(rng), mask);
             int priority = static_cast<int>(rng() % n_priorities);
             auto* actions = new ActionList();
             Megaflow* flow = table.insert(masked, mask, priority, actions);
@@ -140,7 +140,7 @@ TEST(MegaflowTable, DuplicateReplacesActions) {
     EXPECT_EQ(f1->get_actions(), a2);
     EXPECT_EQ(f1->priority, 3);
     EXPECT_EQ(table.size(), 1u);
-    EXPECT_EQ(f1->key, apply_mask(key_of(1, 6), port_mask()));
+    EXPECT_EQ(f1->key, mask_key(key_of(1, 6), port_mask()));
     auto* a3 = new ActionList();
     table.set_actions(f1, a3);
     EXPECT_EQ(f1->get_actions(), a3);
@@ -340,7 +340,7 @@ TEST(MegaflowTable, ConcurrentReaderSeesOnlyValidFlows) {
         FlowKey k = random_key(rng);
         k.tun_id = c;
         const FlowMask& m = masks[c % masks.size()];
-        cands.push_back({apply_mask(k, m), m, static_cast<int>(c % 3)});
+        cands.push_back({mask_key(k, m), m, static_cast<int>(c % 3)});
     }
 
     std::atomic<bool> ready{false}, stop{false};

@@ -55,35 +55,54 @@ TEST(Rcu, CallbackMayDefer) {
     EXPECT_EQ(ran, 1);
 }
 
-TEST(Rcu, SynchronizeWaitsForReaderThread) {
+// A reader dereferences a published pointer across a yield; the writer swaps it, waits (by
+// synchronize() or by defer() + reclaim()), then poisons and frees the old value. A reader that
+// sees the poison (or ASan a use-after-free) proves a grace period ended too early.
+TEST(Rcu, GracePeriodProtectsReaderThread) {
     Rcu rcu(2);
+    std::atomic<int*> shared{new int(42)};
     std::atomic<bool> ready{false}, stop{false};
-    std::atomic<int> in_section{0};
     std::atomic<int> violations{0};
+    std::atomic<uint64_t> reads{0};
     std::thread reader([&] {
         rcu.register_thread(0);
         ready.store(true);
         while (!stop.load()) {
-            in_section.fetch_add(1);
+            int* p = shared.load(std::memory_order_acquire);
+            if (*p != 42) violations.fetch_add(1);
             std::this_thread::yield();
+            if (*p != 42) violations.fetch_add(1);
+            reads.fetch_add(1, std::memory_order_relaxed);
             rcu.quiescent(0);
         }
         rcu.unregister_thread(0);
     });
     while (!ready.load())
         std::this_thread::yield();
-    int ran = 0;
-    for (int i = 0; i < 100; ++i) {
-        int seen = in_section.load();
-        rcu.defer([&] { ++ran; });
-        rcu.synchronize();
-        // The reader must have passed a quiescent state, hence gone round its loop.
-        if (in_section.load() == seen) violations.fetch_add(1);
+    int freed = 0;
+    for (int i = 0; i < 400; ++i) {
+        int* old = shared.exchange(new int(42), std::memory_order_acq_rel);
+        if (i % 2 == 0) {
+            rcu.synchronize();
+            *old = -1;
+            delete old;
+            ++freed;
+        } else {
+            rcu.defer([old, &freed] {
+                *old = -1;
+                delete old;
+                ++freed;
+            });
+            while (rcu.reclaim() == 0)
+                std::this_thread::yield();
+        }
     }
     stop.store(true);
     reader.join();
-    EXPECT_EQ(ran, 100);
+    delete shared.load();
+    EXPECT_EQ(freed, 400);
     EXPECT_EQ(violations.load(), 0);
+    EXPECT_GT(reads.load(), 400u);
 }
 
 TEST(Rcu, DestructorRunsPending) {
