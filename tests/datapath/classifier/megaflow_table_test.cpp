@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "datapath/classifier/exact_match_cache.hpp"
 #include "tests/datapath/classifier/classifier_test_util.hpp"
 
 namespace vs {
@@ -344,25 +345,44 @@ TEST(MegaflowTable, ConcurrentReaderSeesOnlyValidFlows) {
     }
 
     std::atomic<bool> ready{false}, stop{false};
-    std::atomic<uint64_t> hits{0}, misses{0}, errors{0};
+    std::atomic<uint64_t> hits{0}, misses{0}, errors{0}, emc_hit_count{0};
     std::thread reader([&] {
         rcu.register_thread(0);
         ready.store(true);
         std::mt19937_64 r(99);
+        // Half of the batches go through an exact-match cache over one fixed key per candidate,
+        // so the cache keeps pointers to megaflows the control thread removes and reuses.
+        ExactMatchCache emc(1024);
+        std::vector<FlowKey> fixed(kCandidates);
+        for (size_t c = 0; c < kCandidates; ++c)
+            fixed[c] = key_hitting(cands[c].masked, cands[c].mask, r);
+        uint64_t emc_hits = 0;
+        bool use_emc = false;
         FlowKey keys[32];
         const FlowKey* ptrs[32];
         Megaflow* out[32];
         size_t idx[32];
         uint64_t h = 0, m = 0, e = 0;
         while (!stop.load(std::memory_order_relaxed)) {
+            use_emc = !use_emc;
             for (int i = 0; i < 32; ++i) {
-                idx[i] = r() % kCandidates;
-                keys[i] = key_hitting(cands[idx[i]].masked, cands[idx[i]].mask, r);
+                idx[i] = r() % (use_emc ? 300 : kCandidates);
+                keys[i] = use_emc ? fixed[idx[i]]
+                                  : key_hitting(cands[idx[i]].masked, cands[idx[i]].mask, r);
                 ptrs[i] = &keys[i];
             }
             table.lookup_batch(ptrs, 32, out);
             for (int i = 0; i < 32; ++i) {
                 Megaflow* f = i % 4 ? out[i] : table.lookup(keys[i]);
+                if (use_emc) {
+                    uint32_t hash = hash_flow_key(keys[i]);
+                    if (Megaflow* cached = emc.lookup(keys[i], hash)) {
+                        f = cached;
+                        ++emc_hits;
+                    } else if (f != nullptr) {
+                        emc.insert(keys[i], hash, f);
+                    }
+                }
                 if (f == nullptr) {
                     ++m;
                     continue;
@@ -379,6 +399,7 @@ TEST(MegaflowTable, ConcurrentReaderSeesOnlyValidFlows) {
         }
         hits.store(h);
         misses.store(m);
+        emc_hit_count.store(emc_hits);
         errors.store(e);
         rcu.unregister_thread(0);
     });
@@ -412,6 +433,7 @@ TEST(MegaflowTable, ConcurrentReaderSeesOnlyValidFlows) {
     EXPECT_EQ(errors.load(), 0u);
     EXPECT_GT(hits.load(), 1000u);
     EXPECT_GT(misses.load(), 1000u);
+    EXPECT_GT(emc_hit_count.load(), 1000u);
     EXPECT_LT(rcu.n_pending(), 100000u);
     rcu.synchronize();
     EXPECT_EQ(rcu.n_pending(), 0u);
