@@ -39,8 +39,9 @@ Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config)
     for (unsigned i = 0; i < config.n_pmds; ++i) {
         PmdConfig pc;
         pc.id = i;
+        // Unpinned by default only on one core; otherwise from the last core downwards.
         pc.cpu = i < config.pmd_cpus.size() ? config.pmd_cpus[i]
-                 : n_cpus > 1               ? static_cast<int>(n_cpus - 1 - (i % (n_cpus - 1)))
+                 : n_cpus > 1               ? static_cast<int>((n_cpus - 1 - i % n_cpus))
                                             : -1;
         pc.max_flows = config.max_flows;
         pc.emc_entries = config.emc_entries;
@@ -65,6 +66,7 @@ Datapath::~Datapath() {
     delete impl_->snapshot.exchange(nullptr);
     impl_->pmds.clear();
     impl_->ports.clear();
+    rte_mempool_free(impl_->pool);
 }
 
 void Datapath::Impl::publish_ports() {

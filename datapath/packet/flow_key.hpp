@@ -43,6 +43,10 @@ enum LayerBits : uint8_t {
     kLayerL4 = 1 << 2,
 };
 
+// Keys are filled field by field and hashed, masked and compared 64 bits at a time; word access
+// goes through this may_alias type so the compiler does not reorder it across field writes.
+typedef uint64_t __attribute__((__may_alias__)) FlowKeyWord;
+
 struct alignas(64) FlowKey {
     // w0-1: tunnel metadata (filled by tunnel pop; zero otherwise).
     uint64_t tun_id;
@@ -79,8 +83,8 @@ struct alignas(64) FlowKey {
     Ip6Addr nd_target;
 
     static constexpr size_t kWords = 16;
-    const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
-    uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
+    const FlowKeyWord* words() const { return reinterpret_cast<const FlowKeyWord*>(this); }
+    FlowKeyWord* words() { return reinterpret_cast<FlowKeyWord*>(this); }
 
     void clear() { std::memset(static_cast<void*>(this), 0, sizeof(*this)); }
     friend bool operator==(const FlowKey& a, const FlowKey& b) {

@@ -305,7 +305,7 @@ ParseStatus parse_flow(const uint8_t* data, uint32_t len, uint32_t in_port, Flow
 }
 
 uint32_t flow_key_hash(const FlowKey& key) {
-    const uint64_t* w = key.words();
+    const FlowKeyWord* w = key.words();
 #if defined(__SSE4_2__)
     // Four independent CRC chains hide the instruction's 3-cycle latency.
     uint64_t a = 0x9e3779b9, b = 0x7f4a7c15, c = 0x85ebca6b, d = 0xc2b2ae35;

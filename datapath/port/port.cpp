@@ -5,6 +5,8 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 
+#include <net/if.h>
+
 #include <cstring>
 
 #include "base/log.hpp"
@@ -44,9 +46,15 @@ Result<std::unique_ptr<Port>> Port::open(const PortConfig& config, uint32_t port
 Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
     devargs_ = devargs;
     const std::string dev_name = devargs_name(devargs);
+    if ((config_.type == "system" || config_.type.empty()) &&
+        if_nametoindex(config_.name.c_str()) == 0) {
+        return fail("system port '" + config_.name + "': no such network device");
+    }
     if (int rc = rte_dev_probe(devargs.c_str()); rc < 0) {
-        return fail("cannot create " + config_.type + " device '" + dev_name +
-                    "': " + dpdk_error(rc));
+        // rte_dev_probe() mostly returns -1 without a useful errno; DPDK logged the cause.
+        return fail("cannot create " + config_.type + " port '" + config_.name + "' (" + devargs +
+                    "): the DPDK driver refused it" +
+                    (rc < -1 ? " (" + dpdk_error(rc) + ")" : std::string()));
     }
     probed_ = true;
     if (rte_eth_dev_get_port_by_name(dev_name.c_str(), &eth_port_) != 0) {
