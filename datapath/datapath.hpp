@@ -98,6 +98,9 @@ class Datapath {
     // Periodic work: expire idle megaflows, rank subtables, reclaim RCU-deferred memory.
     void maintain();
 
+    // Installs a megaflow into every PMD thread's table (Open vSwitch's dpctl/add-flow). It
+    // expires when idle like every megaflow. Fails if any table is full.
+    Result<void> install_flow(const FlowKey& key, const FlowMask& mask, const ActionList& actions);
     std::vector<FlowInfo> dump_flows() const;
     // Removes the megaflows for which `pred` is true; returns how many.
     size_t delete_flows(const std::function<bool(const FlowInfo&)>& pred);

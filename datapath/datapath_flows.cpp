@@ -103,6 +103,18 @@ void Datapath::maintain() {
     d.rcu.reclaim();
 }
 
+Result<void> Datapath::install_flow(const FlowKey& key, const FlowMask& mask,
+                                    const ActionList& actions) {
+    for (auto& pmd : impl_->pmds) {
+        auto* copy = new ActionList(actions);
+        if (!pmd->flows().insert(key, mask, 0, copy)) {
+            delete copy;
+            return fail("the flow table of PMD thread " + std::to_string(pmd->id()) + " is full");
+        }
+    }
+    return {};
+}
+
 std::vector<FlowInfo> Datapath::dump_flows() const {
     std::vector<FlowInfo> out;
     for (auto& pmd : impl_->pmds) {

@@ -6,6 +6,7 @@
 
 #include "base/log.hpp"
 #include "datapath/packet/flow_format.hpp"
+#include "datapath/packet/flow_string.hpp"
 #include "vswitchd/port_spec.hpp"
 #include "vswitchd/switch_daemon.hpp"
 
@@ -168,6 +169,16 @@ void register_appctl_commands(UnixctlServer& s, SwitchDaemon& d, boost::asio::io
     });
     s.add_command("dpctl/dump-flows", "[-m]", 0, 2,
                   [&dp](auto&) -> Result<std::string> { return dump_flows(dp); });
+    s.add_command("dpctl/add-flow", "FLOW ACTIONS", 2, 2, [&dp](auto& args) -> Result<std::string> {
+        auto flow = parse_flow_string(args[0]);
+        if (!flow) return tl::unexpected(flow.error());
+        auto actions = parse_actions(args[1]);
+        if (!actions) return tl::unexpected(actions.error());
+        if (auto ok = dp.install_flow(flow->first, flow->second, *actions); !ok) {
+            return tl::unexpected(ok.error());
+        }
+        return std::string();
+    });
     s.add_command("dpctl/del-flows", "", 0, 1, [&dp](auto&) -> Result<std::string> {
         dp.flush_flows();
         return std::string();
