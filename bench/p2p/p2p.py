@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Port-to-port packet rate over vhost-user, side by side with dpdk-testpmd io-forward.
 
-A dpdk-testpmd generator (flowgen, 64-byte UDP, N flows varied by destination IP) owns two
-virtio-user ports (servers) and sends on both; the device under test connects to both sockets
-(vhost-user clients) and forwards port 0 <-> port 1. The DUT is either vswitchd (megaflows
+The device under test owns two vhost-user sockets (servers, type dpdkvhostuser) and forwards
+port 0 <-> port 1; a dpdk-testpmd generator (flowgen, 64-byte UDP, N flows varied by destination
+IP) connects to both as the guest (virtio-user) and sends on both. The DUT is either vswitchd (megaflows
 in_port(1) -> 2 and in_port(2) -> 1, installed with appctl dpctl/add-flow) or dpdk-testpmd in
 io-forward mode (no switching: the limit for these ports). The generator's receive rate is the
 forwarding rate. vswitchd also reports its PMD's busy cycles per packet.
@@ -80,20 +80,11 @@ def one_run(system, flows, duration, work):
     dut_log = open(os.path.join(work, "dut.log"), "w")
     gen = dut = None
     try:
-        gen = start(["dpdk-testpmd", *EAL, f"--file-prefix=vsbench-gen-{os.getpid()}", "-l", "0,1",
-                     "--main-lcore", "1",
-                     "--vdev", f"net_virtio_user0,path={socks[0]},server=1,queues=1",
-                     "--vdev", f"net_virtio_user1,path={socks[1]},server=1,queues=1", "--",
-                     "--forward-mode=flowgen", f"--flowgen-flows={flows}", "--txpkts=64",
-                     "--stats-period", "1", "--auto-start", "--disable-link-check",
-                     "--total-num-mbufs=32768", "--nb-cores=1"], gen_log)
-        wait_for(lambda: all(os.path.exists(s) for s in socks), 20, "generator sockets")
         ctl = os.path.join(work, "vswitchd.ctl")
         if system == "vswitch":
             dut = start([os.path.join(BIN, "vswitchd"), "--bridge", "brbench", "--rundir", work,
                          "--no-internal-port", "--pmd-cpus", "1", "--max-idle", "600000",
-                         "--port", f"v0 type=dpdkvhostuserclient options:vhost-server-path={socks[0]}",
-                         "--port", f"v1 type=dpdkvhostuserclient options:vhost-server-path={socks[1]}",
+                         "--port", "s0 type=dpdkvhostuser", "--port", "s1 type=dpdkvhostuser",
                          "--log-file", os.path.join(work, "vswitchd.log")], dut_log)
             wait_for(lambda: os.path.exists(ctl) and subprocess.run(
                 [os.path.join(BIN, "appctl"), "-t", ctl, "version"],
@@ -103,10 +94,19 @@ def one_run(system, flows, duration, work):
         else:
             dut = start(["dpdk-testpmd", *EAL, f"--file-prefix=vsbench-dut-{os.getpid()}", "-l",
                          "0,1", "--main-lcore", "0",
-                         "--vdev", f"net_vhost0,iface={socks[0]},client=1,queues=1",
-                         "--vdev", f"net_vhost1,iface={socks[1]},client=1,queues=1", "--",
-                         "--forward-mode=io", "--auto-start", "--nb-cores=1",
+                         "--vdev", f"net_vhost0,iface={socks[0]},queues=1",
+                         "--vdev", f"net_vhost1,iface={socks[1]},queues=1", "--",
+                         "--forward-mode=io", "--auto-start", "--nb-cores=1", "--stats-period", "1",
                          "--disable-link-check", "--total-num-mbufs=32768"], dut_log)
+        # The DUT owns the vhost-user sockets (servers); the generator connects as the guest.
+        wait_for(lambda: all(os.path.exists(s) for s in socks), 30, "vhost-user sockets")
+        gen = start(["dpdk-testpmd", *EAL, f"--file-prefix=vsbench-gen-{os.getpid()}", "-l", "0,1",
+                     "--main-lcore", "1",
+                     "--vdev", f"net_virtio_user0,path={socks[0]},queues=1",
+                     "--vdev", f"net_virtio_user1,path={socks[1]},queues=1", "--",
+                     "--forward-mode=flowgen", f"--flowgen-flows={flows}", "--txpkts=64",
+                     "--stats-period", "1", "--auto-start", "--disable-link-check",
+                     "--total-num-mbufs=32768", "--nb-cores=1"], gen_log)
         time.sleep(3)  # links up, caches warm
         if system == "vswitch":
             appctl(ctl, "dpif-netdev/pmd-stats-clear")
@@ -121,7 +121,9 @@ def one_run(system, flows, duration, work):
             m = re.search(r"avg processing cycles per packet: ([\d.]+)", out)
             cycles = float(m.group(1)) if m else None
         if not series:
-            raise RuntimeError("no generator statistics")
+            with open(gen_log.name, errors="replace") as g, open(dut_log.name, errors="replace") as d:
+                raise RuntimeError("no generator statistics; generator:\n" + g.read()[-1500:] +
+                                   "\nDUT:\n" + d.read()[-1500:])
         mpps = statistics.median(series) / 1e6
         # Our two pollers keep both cores busy; what is above that is someone else's load.
         busy = (cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1])
