@@ -40,6 +40,21 @@ class ControlSink {
     Port* in_;
 };
 
+FlowInfo flow_info(unsigned pmd, const Megaflow& f) {
+    FlowInfo info;
+    info.pmd = pmd;
+    info.key = f.key;
+    info.mask = *f.mask;
+    info.priority = f.priority;
+    info.actions = *f.get_actions();
+    const MegaflowStats stats = f.stats();
+    info.packets = stats.n_packets;
+    info.bytes = stats.n_bytes;
+    info.used_ms = stats.used_ms;
+    info.tcp_flags = stats.tcp_flags;
+    return info;
+}
+
 }  // namespace
 
 void Datapath::set_upcall_handler(UpcallHandler* handler) {
@@ -118,20 +133,7 @@ Result<void> Datapath::install_flow(const FlowKey& key, const FlowMask& mask,
 std::vector<FlowInfo> Datapath::dump_flows() const {
     std::vector<FlowInfo> out;
     for (auto& pmd : impl_->pmds) {
-        pmd->flows().for_each([&](const Megaflow* f) {
-            FlowInfo info;
-            info.pmd = pmd->id();
-            info.key = f->key;
-            info.mask = *f->mask;
-            info.priority = f->priority;
-            info.actions = *f->get_actions();
-            const MegaflowStats stats = f->stats();
-            info.packets = stats.n_packets;
-            info.bytes = stats.n_bytes;
-            info.used_ms = stats.used_ms;
-            info.tcp_flags = stats.tcp_flags;
-            out.push_back(std::move(info));
-        });
+        pmd->flows().for_each([&](const Megaflow* f) { out.push_back(flow_info(pmd->id(), *f)); });
     }
     return out;
 }
@@ -141,13 +143,7 @@ size_t Datapath::delete_flows(const std::function<bool(const FlowInfo&)>& pred) 
     for (auto& pmd : impl_->pmds) {
         std::vector<Megaflow*> doomed;
         pmd->flows().for_each([&](Megaflow* f) {
-            FlowInfo info;
-            info.pmd = pmd->id();
-            info.key = f->key;
-            info.mask = *f->mask;
-            info.priority = f->priority;
-            info.actions = *f->get_actions();
-            if (pred(info)) doomed.push_back(f);
+            if (pred(flow_info(pmd->id(), *f))) doomed.push_back(f);
         });
         for (Megaflow* f : doomed)
             pmd->flows().remove(f);

@@ -131,7 +131,7 @@ void BM_EmcHit(benchmark::State& state) {
     for (uint32_t i = 0; i < n_flows; ++i) {
         keys[i] = bench_key(i);
         Megaflow* flow = f.table.lookup(keys[i]);
-        emc.insert(keys[i], hash_flow_key(keys[i]), flow);
+        emc.insert(keys[i], flow_key_hash(keys[i]), flow);
     }
     std::vector<uint32_t> order(kKeySets * kBatch);
     std::mt19937 rng(2);
@@ -143,7 +143,7 @@ void BM_EmcHit(benchmark::State& state) {
     for (auto _ : state) {
         for (uint32_t i = 0; i < kBatch; ++i) {
             const FlowKey& k = keys[order[pos + i]];
-            Megaflow* flow = emc.lookup(k, hash_flow_key(k));
+            Megaflow* flow = emc.lookup(k, flow_key_hash(k));
             misses += flow == nullptr;
             benchmark::DoNotOptimize(flow);
         }

@@ -10,31 +10,15 @@
 // Clear the cache before destroying the MegaflowTable its entries point into.
 #pragma once
 
-#include <nmmintrin.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
 #include "datapath/classifier/megaflow.hpp"
 #include "datapath/packet/flow_key.hpp"
+#include "datapath/packet/flow_parse.hpp"
 
 namespace vs {
-
-// CRC32 of the 16 words of a full key, in four independent chains (the instruction's latency is
-// 3 cycles): a hash for the cache when there is no PacketMeta::hash. datapath/packet's
-// flow_key_hash() serves the same purpose; the cache accepts either, used consistently.
-inline uint32_t hash_flow_key(const FlowKey& key) {
-    const KeyWord* w = key_words(key);
-    uint64_t a = 0, b = 1, c = 2, d = 3;
-    for (size_t i = 0; i < FlowKey::kWords; i += 4) {
-        a = _mm_crc32_u64(a, w[i]);
-        b = _mm_crc32_u64(b, w[i + 1]);
-        c = _mm_crc32_u64(c, w[i + 2]);
-        d = _mm_crc32_u64(d, w[i + 3]);
-    }
-    return static_cast<uint32_t>(_mm_crc32_u64(_mm_crc32_u64(a, b << 32 | c), d));
-}
 
 // Thread: PMD-local (no synchronisation at all); clear() too.
 class ExactMatchCache {

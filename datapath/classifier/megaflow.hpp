@@ -15,26 +15,16 @@ namespace vs {
 
 class MegaflowSubtable;
 
-// FlowKey::words() type-puns through a plain uint64_t*, which GCC's strict-aliasing rules let it
-// reorder against stores to the named fields (seen at -O2: a hash of a freshly built key read
-// stale zeros). The classifier therefore reads and writes key words through this may_alias type.
-typedef uint64_t __attribute__((__may_alias__)) KeyWord;
+// The classifier's names for FlowKey's may_alias word access (flow_key.hpp).
+using KeyWord = FlowKeyWord;
 inline const KeyWord* key_words(const FlowKey& k) {
-    return reinterpret_cast<const KeyWord*>(&k);
+    return k.words();
 }
 inline KeyWord* key_words(FlowKey& k) {
-    return reinterpret_cast<KeyWord*>(&k);
+    return k.words();
 }
-
-// key & mask (apply_mask() through key_words()).
 inline FlowKey mask_key(const FlowKey& key, const FlowMask& mask) {
-    FlowKey out;
-    const KeyWord* k = key_words(key);
-    const KeyWord* m = key_words(mask);
-    KeyWord* o = key_words(out);
-    for (size_t i = 0; i < FlowKey::kWords; ++i)
-        o[i] = k[i] & m[i];
-    return out;
+    return apply_mask(key, mask);
 }
 
 // Milliseconds of std::chrono::steady_clock: the clock of Megaflow::used_ms and created_ms.

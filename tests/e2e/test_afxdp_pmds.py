@@ -2,31 +2,20 @@
 queues, served by two PMD threads: the rx queues are spread over both threads and traffic
 crosses intact."""
 
-import os
 import re
 import unittest
 
-from vsenv import Host, Switch, require_root, tcp_transfer
+from vsenv import Switch, SwitchTest, tcp_transfer
 
 
-class AfXdpAndPmds(unittest.TestCase):
+class AfXdpAndPmds(SwitchTest):
     def setUp(self):
-        require_root(self)
-        tag = os.getpid() % 10000
-        self.switch, self.hosts = None, []
-        self.addCleanup(self._cleanup)
-        self.a = Host(f"vsx{tag}a", f"10.82.{tag % 200}.1", "02:82:00:00:00:01")
-        self.b = Host(f"vsx{tag}b", f"10.82.{tag % 200}.2", "02:82:00:00:00:02")
-        self.hosts = [self.a, self.b]
+        super().setUp()
+        self.a = self.host("vsx", 0, 82)
+        self.b = self.host("vsx", 1, 82)
         self.switch = Switch([f"{self.a.port} type=system options:afxdp=true",
                               f"{self.b.port} type=system n_rxq=2"],
                              extra=["--pmd-threads", "2"])
-
-    def _cleanup(self):
-        if self.switch:
-            self.switch.stop()
-        for h in self.hosts:
-            h.destroy()
 
     def test_afxdp_port_and_two_pmd_threads(self):
         self.assertEqual(self.a.ping(self.b.ip, count=3), 3)

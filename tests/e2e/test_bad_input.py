@@ -4,11 +4,12 @@ between other hosts continues. The frames come from a pcap file through a `dpdk`
 (net_pcap)."""
 
 import os
+import shutil
 import struct
 import tempfile
 import unittest
 
-from vsenv import Host, Switch, require_root, wait_for
+from vsenv import Switch, SwitchTest, wait_for
 
 BCAST = b"\xff" * 6
 SRC = bytes.fromhex("02810000000a")
@@ -30,16 +31,13 @@ def ipv4_udp(payload=b"x" * 18, ihl=5, total_len=None):
     return BCAST + SRC + b"\x08\x00" + ip + udp + payload
 
 
-class BadInput(unittest.TestCase):
+class BadInput(SwitchTest):
     def setUp(self):
-        require_root(self)
-        tag = os.getpid() % 10000
-        self.switch, self.hosts = None, []
+        super().setUp()
         self.work = tempfile.mkdtemp(prefix="vs-bad-")
-        self.addCleanup(self._cleanup)
-        self.a = Host(f"vsb{tag}a", f"10.81.{tag % 200}.1", "02:81:00:00:00:01")
-        self.b = Host(f"vsb{tag}b", f"10.81.{tag % 200}.2", "02:81:00:00:00:02")
-        self.hosts = [self.a, self.b]
+        self.addCleanup(shutil.rmtree, self.work, True)
+        self.a = self.host("vsb", 0, 81)
+        self.b = self.host("vsb", 1, 81)
         good = [ipv4_udp() for _ in range(5)]
         broken_l3 = [ipv4_udp(ihl=3), ipv4_udp()[:14 + 10], ipv4_udp(total_len=1400),
                      BCAST + SRC + b"\x86\xdd" + os.urandom(30)]
@@ -56,15 +54,6 @@ class BadInput(unittest.TestCase):
             f"{self.a.port} type=system", f"{self.b.port} type=system",
             f"pcap0 type=dpdk options:dpdk-devargs=net_pcap0,rx_pcap={self.rx_pcap},"
             f"tx_pcap={self.tx_pcap}"])
-
-    def _cleanup(self):
-        if self.switch:
-            self.switch.stop()
-        for h in self.hosts:
-            h.destroy()
-        for f in os.listdir(self.work):
-            os.unlink(os.path.join(self.work, f))
-        os.rmdir(self.work)
 
     def test_bad_frames_counted_and_dropped(self):
         sw = self.switch

@@ -2,29 +2,17 @@
 a TCP transfer of several MB arrives intact, and once the MACs are learned, unicast between
 them stops reaching a third host (checked with the switch's port counters)."""
 
-import os
 import unittest
 
-from vsenv import Host, Switch, require_root, tcp_transfer, wait_for
+from vsenv import Switch, SwitchTest, tcp_transfer, wait_for
 
 
-class VethSwitching(unittest.TestCase):
+class VethSwitching(SwitchTest):
     def setUp(self):
-        require_root(self)
-        tag = os.getpid() % 10000
-        self.hosts = []
-        self.switch = None
-        self.addCleanup(self._cleanup)
+        super().setUp()
         for i in range(3):
-            self.hosts.append(Host(f"vse{tag}{'abc'[i]}", f"10.77.{tag % 200}.{i + 1}",
-                                   f"02:77:00:00:00:0{i + 1}"))
+            self.host("vse", i, 77)
         self.switch = Switch([f"{h.port} type=system" for h in self.hosts])
-
-    def _cleanup(self):
-        if self.switch:
-            self.switch.stop()
-        for h in self.hosts:
-            h.destroy()
 
     def test_ping_transfer_and_learning(self):
         a, b, c = self.hosts

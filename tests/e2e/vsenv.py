@@ -263,3 +263,30 @@ class TestPmd:
                 self.proc.wait()
         self.log.close()
         os.unlink(self.log.name)
+
+
+class SwitchTest(unittest.TestCase):
+    """Base for end-to-end tests: skips without root, and removes the switch, DPDK peers and
+    hosts a test made (in that order) even when it fails."""
+
+    def setUp(self):
+        require_root(self)
+        self.tag = os.getpid() % 10000
+        self.switch, self.peers, self.hosts = None, [], []
+        self.addCleanup(self._remove_everything)
+
+    def host(self, prefix, index, net, cls=None):
+        """A host named PREFIX<tag><a|b|..> with IP 10.NET.x.<index+1> and a matching MAC."""
+        h = (cls or Host)(f"{prefix}{self.tag}{'abcdefgh'[index]}",
+                          f"10.{net}.{self.tag % 200}.{index + 1}",
+                          f"02:{net:02x}:00:00:00:{index + 1:02x}")
+        self.hosts.append(h)
+        return h
+
+    def _remove_everything(self):
+        for p in self.peers:
+            p.stop()
+        if self.switch:
+            self.switch.stop()
+        for h in self.hosts:
+            h.destroy()

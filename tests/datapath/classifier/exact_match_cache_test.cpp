@@ -35,14 +35,14 @@ TEST_F(EmcTest, HitAndMiss) {
     EXPECT_EQ(emc.n_entries(), ExactMatchCache::kDefaultEntries);
     Megaflow* f = add(1);
     FlowKey k = key_of(1, 42);
-    uint32_t h = hash_flow_key(k);
+    uint32_t h = flow_key_hash(k);
     EXPECT_EQ(emc.lookup(k, h), nullptr);
     emc.insert(k, h, f);
     EXPECT_EQ(emc.lookup(k, h), f);
     EXPECT_EQ(emc.lookup(key_of(1, 43), h), nullptr);  // same hash, other key
     EXPECT_EQ(emc.lookup(k, h + 1), nullptr);          // other hash
-    EXPECT_EQ(hash_flow_key(k), h);
-    EXPECT_NE(hash_flow_key(key_of(1, 43)), h);
+    EXPECT_EQ(flow_key_hash(k), h);
+    EXPECT_NE(flow_key_hash(key_of(1, 43)), h);
     EXPECT_EQ(emc.n_live(), 1u);
     emc.clear();
     EXPECT_EQ(emc.lookup(k, h), nullptr);
@@ -64,7 +64,7 @@ TEST_F(EmcTest, RemovedFlowIsNeverReturned) {
     ExactMatchCache emc;
     Megaflow* f = add(1);
     FlowKey k = key_of(1, 42);
-    uint32_t h = hash_flow_key(k);
+    uint32_t h = flow_key_hash(k);
     emc.insert(k, h, f);
     table.remove(f);
     EXPECT_EQ(emc.lookup(k, h), nullptr);  // dead
@@ -115,7 +115,7 @@ TEST_F(EmcTest, InsertionProbability) {
     ExactMatchCache quarter(1 << 16, 4);
     for (uint32_t i = 0; i < 4000; ++i) {
         FlowKey k = key_of(1, i);
-        quarter.insert(k, hash_flow_key(k), f);
+        quarter.insert(k, flow_key_hash(k), f);
     }
     uint32_t n = quarter.n_live();
     EXPECT_GT(n, 700u);

@@ -375,7 +375,7 @@ TEST(MegaflowTable, ConcurrentReaderSeesOnlyValidFlows) {
             for (int i = 0; i < 32; ++i) {
                 Megaflow* f = i % 4 ? out[i] : table.lookup(keys[i]);
                 if (use_emc) {
-                    uint32_t hash = hash_flow_key(keys[i]);
+                    uint32_t hash = flow_key_hash(keys[i]);
                     if (Megaflow* cached = emc.lookup(keys[i], hash)) {
                         f = cached;
                         ++emc_hits;
