@@ -130,8 +130,8 @@ int run(int argc, char** argv) {
     boost::asio::io_context io;
     auto daemon = SwitchDaemon::create(io, config);
     if (!daemon) {
+        if (!log_file.empty()) VS_ERR(main_log, "{}", daemon.error().message);
         std::cerr << "vswitchd: " << daemon.error().message << "\n";
-        VS_ERR(main_log, "{}", daemon.error().message);
         return 1;
     }
     boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
