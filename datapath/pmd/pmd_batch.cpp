@@ -18,7 +18,10 @@ struct FlowGroup {
     uint32_t bytes;
     uint16_t tcp_flags;
     rte_mbuf* pkts[kBatchSize];
+    uint8_t meta_idx[kBatchSize];  // where each packet's key is in the PMD's batch array
 };
+
+constexpr uint16_t kPrefetchAhead = 4;
 
 }  // namespace
 
@@ -50,20 +53,25 @@ class PmdThread::Sink {
 
 void PmdThread::process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pkts, uint16_t n,
                               uint64_t now_ms) {
-    const unsigned self = config_.id;
-    PortCounters& counters = in.counters(self);
-
-    // Stage 1: parse into flow keys (the key lives in the mbuf's private area).
     rte_mbuf* live[kBatchSize];
+    const uint16_t n_live = parse_batch(in, pkts, n, live);
+    Megaflow* flows[kBatchSize];
+    classify_batch(in, live, n_live, flows);
+    execute_batch(ports, in, live, n_live, flows, now_ms);
+}
+
+// Stage 1: parse into flow keys. Keys live in the PMD's own batch array (hot in L1), not in the
+// mbufs; they are copied into the mbuf's private area only for packets that need them later
+// (upcalls, actions that read or edit headers).
+uint16_t PmdThread::parse_batch(Port& in, rte_mbuf** pkts, uint16_t n, rte_mbuf** live) {
+    PortCounters& counters = in.counters(config_.id);
+    for (uint16_t i = 0; i < std::min<uint16_t>(n, kPrefetchAhead); ++i)
+        rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     uint16_t n_live = 0;
     uint64_t rx_bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
-        if (i + 1 < n) {
-            // The next packet's headers and the key lines the parser is about to write.
-            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-            rte_prefetch0(packet_meta(pkts[i + 1]));
-            rte_prefetch0(reinterpret_cast<char*>(packet_meta(pkts[i + 1])) + 64);
-        }
+        if (i + kPrefetchAhead < n)
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
         rte_mbuf* m = pkts[i];
         rx_bytes += m->pkt_len;
         if (m->pkt_len > in.max_frame_len()) {
@@ -71,10 +79,10 @@ void PmdThread::process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pk
             rte_pktmbuf_free(m);
             continue;
         }
-        PacketMeta* meta = packet_meta(m);
+        PacketMeta& meta = batch_meta_[n_live];
         const ParseStatus status =
             parse_flow(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in.port_no(),
-                       meta->key, meta->ofs);
+                       meta.key, meta.ofs);
         if (status == ParseStatus::kRunt) {
             PmdStats::add(stats_.malformed, 1);
             counters.drop(DropReason::kMalformed);
@@ -85,50 +93,63 @@ void PmdThread::process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pk
     }
     // Hashed in a second pass: the parser's narrow stores to the key have retired by then, so
     // the hash's 64-bit loads do not stall on store forwarding.
-    for (uint16_t i = 0; i < n_live; ++i) {
-        PacketMeta* meta = packet_meta(live[i]);
-        meta->hash = flow_key_hash(meta->key);
-    }
+    for (uint16_t i = 0; i < n_live; ++i)
+        batch_meta_[i].hash = flow_key_hash(batch_meta_[i].key);
     PortCounters::add(counters.rx_packets, n);
     PortCounters::add(counters.rx_bytes, rx_bytes);
     PmdStats::add(stats_.rx_packets, n);
+    return n_live;
+}
 
-    // Stage 2: exact-match cache.
-    Megaflow* flows[kBatchSize];
+// Stages 2-4: exact-match cache, megaflow classifier for its misses, upcall of the rest
+// (flows[i] == nullptr then).
+void PmdThread::classify_batch(Port& in, rte_mbuf** live, uint16_t n_live, Megaflow** flows) {
     const FlowKey* miss_keys[kBatchSize];
     uint16_t miss_idx[kBatchSize];
     uint16_t n_miss = 0;
     for (uint16_t i = 0; i < n_live; ++i) {
-        const PacketMeta* meta = packet_meta(live[i]);
-        flows[i] = emc_->lookup(meta->key, meta->hash);
+        flows[i] = emc_->lookup(batch_meta_[i].key, batch_meta_[i].hash);
         if (!flows[i]) {
-            miss_keys[n_miss] = &meta->key;
+            miss_keys[n_miss] = &batch_meta_[i].key;
             miss_idx[n_miss++] = i;
         }
     }
     PmdStats::add(stats_.emc_hits, n_live - n_miss);
-
-    // Stage 3: megaflow classifier for the exact-match misses; stage 4: upcall the rest.
-    if (n_miss) {
-        Megaflow* found[kBatchSize];
-        flows_.lookup_batch(miss_keys, n_miss, found);
-        uint16_t n_found = 0;
-        for (uint16_t j = 0; j < n_miss; ++j) {
-            const uint16_t i = miss_idx[j];
-            flows[i] = found[j];
-            const PacketMeta* meta = packet_meta(live[i]);
-            if (found[j]) {
-                ++n_found;
-                emc_->insert(meta->key, meta->hash, found[j]);
-            } else {
-                packet_meta(live[i])->upcall_reason = static_cast<uint8_t>(UpcallReason::kMiss);
-                enqueue_upcall(in, live[i]);
-            }
+    if (n_miss == 0) return;
+    Megaflow* found[kBatchSize];
+    flows_.lookup_batch(miss_keys, n_miss, found);
+    uint16_t n_found = 0;
+    for (uint16_t j = 0; j < n_miss; ++j) {
+        const uint16_t i = miss_idx[j];
+        flows[i] = found[j];
+        if (found[j]) {
+            ++n_found;
+            emc_->insert(batch_meta_[i].key, batch_meta_[i].hash, found[j]);
+        } else {
+            PacketMeta* meta = packet_meta(live[i]);
+            *meta = batch_meta_[i];
+            meta->upcall_reason = static_cast<uint8_t>(UpcallReason::kMiss);
+            enqueue_upcall(in, live[i]);
         }
-        PmdStats::add(stats_.megaflow_hits, n_found);
     }
+    PmdStats::add(stats_.megaflow_hits, n_found);
+}
 
-    // Stage 5: group by megaflow, then execute each group's actions once.
+namespace {
+
+// Output-only lists never look at the packet's key or offsets.
+bool reads_packet_meta(const ActionList& actions) {
+    for (const Action* a = actions.begin(); a != actions.run_end(); ++a) {
+        if (a->type != ActionType::kOutput) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+// Stage 5: group by megaflow, then execute each group's actions once.
+void PmdThread::execute_batch(const PortSnapshot& ports, Port& in, rte_mbuf** live, uint16_t n_live,
+                              Megaflow** flows, uint64_t now_ms) {
     FlowGroup groups[kBatchSize];
     uint16_t n_groups = 0;
     for (uint16_t i = 0; i < n_live; ++i) {
@@ -136,17 +157,29 @@ void PmdThread::process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pk
         uint16_t g = 0;
         while (g < n_groups && groups[g].flow != flows[i])
             ++g;
-        if (g == n_groups) groups[n_groups++] = FlowGroup{flows[i], 0, 0, 0, {}};
+        if (g == n_groups) {
+            FlowGroup& fresh = groups[n_groups++];
+            fresh.flow = flows[i];
+            fresh.n = 0;
+            fresh.bytes = 0;
+            fresh.tcp_flags = 0;
+        }
         FlowGroup& group = groups[g];
+        group.meta_idx[group.n] = i;
         group.pkts[group.n++] = live[i];
         group.bytes += live[i]->pkt_len;
-        group.tcp_flags |= packet_meta(live[i])->key.tcp_flags.host();
+        group.tcp_flags |= batch_meta_[i].key.tcp_flags.host();
     }
     Sink sink(*this, ports, in);
     for (uint16_t g = 0; g < n_groups; ++g) {
         FlowGroup& group = groups[g];
         group.flow->record_hits(group.n, group.bytes, now_ms, group.tcp_flags);
         const ActionList* actions = group.flow->actions.load(std::memory_order_acquire);
+        if (reads_packet_meta(*actions)) {
+            for (uint16_t k = 0; k < group.n; ++k) {
+                *packet_meta(group.pkts[k]) = batch_meta_[group.meta_idx[k]];
+            }
+        }
         execute_actions(*actions, group.pkts, group.n, sink);
     }
 }

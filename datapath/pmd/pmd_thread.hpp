@@ -17,6 +17,7 @@
 #include "datapath/classifier/exact_match_cache.hpp"
 #include "datapath/classifier/megaflow_table.hpp"
 #include "datapath/classifier/rcu.hpp"
+#include "datapath/packet/packet_meta.hpp"
 #include "datapath/pmd/pmd_stats.hpp"
 #include "datapath/pmd/port_snapshot.hpp"
 
@@ -60,6 +61,10 @@ class PmdThread {
     uint64_t poll_once(const PortSnapshot& ports, uint64_t now_ms);
     void process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pkts, uint16_t n,
                        uint64_t now_ms);
+    uint16_t parse_batch(Port& in, rte_mbuf** pkts, uint16_t n, rte_mbuf** live);
+    void classify_batch(Port& in, rte_mbuf** live, uint16_t n_live, Megaflow** flows);
+    void execute_batch(const PortSnapshot& ports, Port& in, rte_mbuf** live, uint16_t n_live,
+                       Megaflow** flows, uint64_t now_ms);
     void buffer_tx(const PortSnapshot& ports, uint32_t port_no, rte_mbuf* m);
     void flush_tx(const PortSnapshot& ports);
     void enqueue_upcall(Port& in, rte_mbuf* m);
@@ -73,6 +78,7 @@ class PmdThread {
     std::unique_ptr<TxBuffer[]> tx_;  // indexed by port number
     uint32_t dirty_[kMaxPorts];       // port numbers with buffered packets
     uint32_t n_dirty_ = 0;
+    PacketMeta batch_meta_[kBatchSize];  // keys of the batch being processed
     PmdStats stats_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
