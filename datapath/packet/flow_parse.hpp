@@ -42,8 +42,14 @@ inline constexpr uint8_t kIcmpv6NdAdvert = 136;
 // `ofs.l3` is the first byte after Ethernet and VLAN tags; `ofs.l4` is set (non-zero, < len)
 // when the IP header and its extension headers are valid, the packet is not a later fragment and
 // at least one byte follows them. kLayerL4 in key.layers says whether that L4 header parsed.
+// The common case (untagged IPv4 without options or fragmentation, carrying TCP or UDP) takes a
+// fast path that writes the key a word at a time; everything else goes through the general
+// parser. Both give the same key, offsets and status (tested differentially).
 ParseStatus parse_flow(const uint8_t* data, uint32_t len, uint32_t in_port, FlowKey& key,
                        PacketOffsets& ofs);
+// The general parser alone (for tests and benchmarks of the fast path).
+ParseStatus parse_flow_general(const uint8_t* data, uint32_t len, uint32_t in_port, FlowKey& key,
+                               PacketOffsets& ofs);
 
 // Hash of all 16 words of the key (CRC32-C), used to index the exact-match cache.
 uint32_t flow_key_hash(const FlowKey& key);
