@@ -45,6 +45,7 @@ Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config)
                                             : -1;
         pc.max_flows = config.max_flows;
         pc.emc_entries = config.emc_entries;
+        pc.emc_insert_inv_prob = config.emc_insert_inv_prob;
         pc.pool = impl->pool;
         impl->pmds.push_back(std::make_unique<PmdThread>(pc, impl->rcu, impl->snapshot));
     }

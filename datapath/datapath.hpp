@@ -38,6 +38,7 @@ struct DatapathConfig {
     size_t max_flows = 200000;      // per PMD thread
     uint64_t flow_idle_ms = 10000;  // megaflows idle longer than this expire
     size_t emc_entries = 8192;
+    uint32_t emc_insert_inv_prob = 1;  // insert one exact-match miss in N (0: never)
 };
 
 struct PortInfo {

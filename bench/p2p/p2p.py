@@ -71,7 +71,7 @@ def rx_pps_series(log_path):
     return [values[i] + values[i + 1] for i in range(0, len(values) - 1, 2)]
 
 
-def one_run(system, flows, duration, work):
+def one_run(system, flows, duration, work, vswitchd_args=()):
     socks = [os.path.join(work, f"s{i}") for i in range(2)]
     for s in socks:
         if os.path.exists(s):
@@ -85,7 +85,8 @@ def one_run(system, flows, duration, work):
             dut = start([os.path.join(BIN, "vswitchd"), "--bridge", "brbench", "--rundir", work,
                          "--no-internal-port", "--pmd-cpus", "1", "--max-idle", "600000",
                          "--port", "s0 type=dpdkvhostuser", "--port", "s1 type=dpdkvhostuser",
-                         "--log-file", os.path.join(work, "vswitchd.log")], dut_log)
+                         "--log-file", os.path.join(work, "vswitchd.log"), *vswitchd_args],
+                        dut_log)
             wait_for(lambda: os.path.exists(ctl) and subprocess.run(
                 [os.path.join(BIN, "appctl"), "-t", ctl, "version"],
                 capture_output=True).returncode == 0, 30, "vswitchd")
@@ -141,6 +142,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--vswitchd-args", default="", help="extra vswitchd arguments")
     args = ap.parse_args()
     if shutil.which("dpdk-testpmd") is None:
         sys.exit("dpdk-testpmd not found (Debian package dpdk-dev)")
@@ -149,7 +151,8 @@ def main():
     try:
         for flows in [int(f) for f in args.flows.split(",")]:
             for system in ("vswitch", "testpmd"):
-                runs = [one_run(system, flows, args.duration, work) for _ in range(args.runs)]
+                runs = [one_run(system, flows, args.duration, work, args.vswitchd_args.split())
+                        for _ in range(args.runs)]
                 mpps = [r["mpps"] for r in runs]
                 cyc = [r["cycles_per_packet"] for r in runs if r["cycles_per_packet"]]
                 results.append({

@@ -25,7 +25,8 @@ PmdThread::PmdThread(const PmdConfig& config, Rcu& rcu,
       rcu_(rcu),
       ports_(ports),
       flows_(rcu, config.max_flows),
-      emc_(std::make_unique<ExactMatchCache>(config.emc_entries)),
+      emc_(std::make_unique<ExactMatchCache>(static_cast<uint32_t>(config.emc_entries),
+                                             config.emc_insert_inv_prob)),
       tx_(new TxBuffer[kMaxPorts]) {}
 
 PmdThread::~PmdThread() {

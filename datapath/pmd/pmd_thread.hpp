@@ -31,6 +31,7 @@ struct PmdConfig {
     size_t max_flows = 200000;
     size_t upcall_ring_size = 4096;
     size_t emc_entries = 8192;
+    uint32_t emc_insert_inv_prob = 1;
     rte_mempool* pool = nullptr;  // for copies made by actions (flood, several outputs)
 };
 
