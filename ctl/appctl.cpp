@@ -30,8 +30,9 @@ int run(int argc, char** argv) {
     int timeout_s = 0;
     std::vector<std::string> words;
     for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (!words.empty()) {
+        const std::string a = argv[i];
+        // Options come before the command; everything from the command on is its arguments.
+        if (!words.empty() || a.empty() || a[0] != '-') {
             words.push_back(a);
         } else if (a == "-h" || a == "--help") {
             std::cout << kUsage;
@@ -47,11 +48,9 @@ int run(int argc, char** argv) {
             timeout_s = std::atoi(argv[++i]);
         } else if (a.rfind("--timeout=", 0) == 0) {
             timeout_s = std::atoi(a.c_str() + 10);
-        } else if (!a.empty() && a[0] == '-') {
+        } else {
             std::cerr << "appctl: unknown option " << a << "\n" << kUsage;
             return 2;
-        } else {
-            words.push_back(a);
         }
     }
     if (words.empty()) {

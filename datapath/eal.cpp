@@ -45,6 +45,7 @@ Result<void> start_eal(const EalOptions& options) {
     }
     args.insert(args.end(), options.extra.begin(), options.extra.end());
     std::vector<char*> argv;
+    argv.reserve(args.size());
     for (auto& a : args)
         argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {

@@ -17,6 +17,9 @@ bash scripts/check-format.sh
 step "release build"
 bash scripts/build.sh release
 
+step "clang-tidy"
+bash scripts/tidy.sh
+
 step "unit and end-to-end tests"
 (cd build && ctest --output-on-failure --timeout 600)
 

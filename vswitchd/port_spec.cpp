@@ -1,6 +1,8 @@
 // parse_port_spec: whitespace-separated tokens, the first one the interface name.
 #include "vswitchd/port_spec.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <sstream>
 
@@ -34,7 +36,7 @@ Result<PortConfig> parse_port_spec(const std::string& spec) {
             config.options[key.substr(8)] = value;
         } else if (key == "ofport_request" || key == "mtu_request" || key == "n_rxq") {
             if (!parse_number(value, number) || number == 0) {
-                return fail(key + " must be a positive number, got '" + value + "'");
+                return fail(fmt::format("{} must be a positive number, got '{}'", key, value));
             }
             if (key == "ofport_request") config.port_no_request = number;
             if (key == "mtu_request") config.mtu = number;

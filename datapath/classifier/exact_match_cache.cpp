@@ -20,17 +20,17 @@ void ExactMatchCache::insert(const FlowKey& key, uint32_t hash, Megaflow* flow) 
     }
     Entry* a = &entries_[hash & mask_];
     Entry* b = &entries_[second(hash)];
-    Entry* target;
-    if (a->flow != nullptr && a->hash == hash && a->key == key) {
-        target = a;
-    } else if (b->flow != nullptr && b->hash == hash && b->key == key) {
-        target = b;
-    } else if (!is_live(*a)) {
-        target = a;
-    } else if (!is_live(*b)) {
-        target = b;
-    } else {
-        target = a->hash <= b->hash ? a : b;
+    // The slot already holding this key, else a free or stale one, else the smaller hash (an
+    // arbitrary but cheap victim).
+    const auto holds_key = [&](const Entry* e) {
+        return e->flow != nullptr && e->hash == hash && e->key == key;
+    };
+    Entry* target = a->hash <= b->hash ? a : b;
+    for (Entry* candidate : {b, a}) {
+        if (!is_live(*candidate)) target = candidate;
+    }
+    for (Entry* candidate : {b, a}) {
+        if (holds_key(candidate)) target = candidate;
     }
     if (target->key != key) target->key = key;
     target->hash = hash;

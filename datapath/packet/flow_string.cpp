@@ -240,7 +240,7 @@ Result<uint64_t> parse_tcp_flags_word(std::string_view s, std::string_view what,
         if (name != std::end(kNames)) {
             flags |= uint64_t{1} << (name - std::begin(kNames));
         } else {
-            const auto v = parse_bounded(word, 0x0fff, what, it);
+            auto v = parse_bounded(word, 0x0fff, what, it);
             if (!v) return v;
             flags |= *v;
         }
