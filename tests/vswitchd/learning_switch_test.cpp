@@ -1,0 +1,135 @@
+// LearningSwitch decisions against a real (port-less) datapath: flooding of broadcast and
+// unknown unicast, output to learned ports, drop back to the input port, VLAN separation, and
+// removal of the megaflows a MAC move or an aged-out MAC makes wrong.
+#include "vswitchd/learning_switch.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <thread>
+
+namespace vs {
+namespace {
+
+const EthAddr kA = {0x02, 0, 0, 0, 0, 0xa};
+const EthAddr kB = {0x02, 0, 0, 0, 0, 0xb};
+const EthAddr kBcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+FlowKey key_of(uint32_t in_port, const EthAddr& src, const EthAddr& dst, int vlan = -1) {
+    FlowKey k;
+    k.clear();
+    k.in_port = in_port;
+    k.eth_src = src;
+    k.eth_dst = dst;
+    if (vlan >= 0) {
+        k.vlans[0].tpid = Be16::from_host(0x8100);
+        k.vlans[0].tci = Be16::from_host(kVlanPresent | static_cast<uint16_t>(vlan));
+    }
+    k.eth_type = Be16::from_host(0x0800);
+    k.nw_src = Be32::from_host(0x0a000001);  // not looked at: must not be in the mask
+    return k;
+}
+
+class LearningSwitchTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        DatapathConfig c;
+        c.rundir = "/tmp/vs-ls-test-" + std::to_string(getpid());
+        c.mem_mb = 128;
+        c.n_mbufs = 1023;
+        auto dp = Datapath::create(c);
+        ASSERT_TRUE(dp) << dp.error().message;
+        dp_ = dp->release();
+    }
+    static void TearDownTestSuite() { delete dp_; }
+    void TearDown() override { dp_->flush_flows(); }
+
+    UpcallDecision decide(LearningSwitch& ls, const FlowKey& key) {
+        UpcallDecision d;
+        EXPECT_TRUE(ls.handle(Upcall{key, UpcallReason::kMiss, 0, {}}, d));
+        return d;
+    }
+    // What the datapath would do: install the decision.
+    void install(const FlowKey& key, const UpcallDecision& d) {
+        ASSERT_TRUE(dp_->install_flow(apply_mask(key, d.mask), d.mask, d.actions));
+    }
+    size_t flows_to(const EthAddr& dst) {
+        size_t n = 0;
+        for (const FlowInfo& f : dp_->dump_flows())
+            n += f.key.eth_dst == dst;
+        return n;
+    }
+
+    static Datapath* dp_;
+};
+
+Datapath* LearningSwitchTest::dp_ = nullptr;
+
+TEST_F(LearningSwitchTest, FloodsUnknownThenForwardsLearned) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    UpcallDecision d = decide(ls, key_of(1, kA, kBcast));
+    EXPECT_EQ(d.actions.to_string(), "flood");
+    EXPECT_EQ(d.mask.in_port, ~0u);
+    EXPECT_EQ(d.mask.nw_src.raw, 0u);
+    d = decide(ls, key_of(2, kB, kA));
+    EXPECT_EQ(d.actions.to_string(), "1");
+    d = decide(ls, key_of(1, kA, kB));
+    EXPECT_EQ(d.actions.to_string(), "2");
+    d = decide(ls, key_of(1, kA, kA));  // addressed to where it came from
+    EXPECT_TRUE(d.actions.empty());
+    EXPECT_EQ(ls.floods(), 1u);
+}
+
+TEST_F(LearningSwitchTest, VlansLearnSeparately) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    decide(ls, key_of(2, kB, kBcast, 10));
+    EXPECT_EQ(decide(ls, key_of(1, kA, kB, 10)).actions.to_string(), "2");
+    EXPECT_EQ(decide(ls, key_of(1, kA, kB, 20)).actions.to_string(), "flood");
+    EXPECT_EQ(decide(ls, key_of(1, kA, kB)).actions.to_string(), "flood");  // untagged
+}
+
+TEST_F(LearningSwitchTest, LearningAndMovesRemoveFlowsAddressedToTheMac) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    // B is unknown: a megaflow floods A's traffic to B.
+    const FlowKey a_to_b = key_of(1, kA, kB);
+    install(a_to_b, decide(ls, a_to_b));
+    ASSERT_EQ(flows_to(kB), 1u);
+    // B speaks up: the flooding megaflow to B must go, so the next packet learns the port.
+    const FlowKey b_to_a = key_of(2, kB, kA);
+    install(b_to_a, decide(ls, b_to_a));
+    EXPECT_EQ(flows_to(kB), 0u);
+    EXPECT_EQ(flows_to(kA), 1u);
+    // A moves to port 3: B's megaflow towards A's old port must go.
+    decide(ls, key_of(3, kA, kB));
+    EXPECT_EQ(flows_to(kA), 0u);
+    EXPECT_EQ(decide(ls, b_to_a).actions.to_string(), "3");
+}
+
+TEST_F(LearningSwitchTest, AgedMacsTakeTheirFlowsWithThem) {
+    MacTable macs(16, /*aging_ms=*/100);
+    LearningSwitch ls(*dp_, macs);
+    decide(ls, key_of(1, kA, kBcast));
+    const FlowKey b_to_a = key_of(2, kB, kA);
+    install(b_to_a, decide(ls, b_to_a));
+    ASSERT_EQ(flows_to(kA), 1u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    ls.run_aging();
+    EXPECT_EQ(macs.size(), 0u);
+    EXPECT_EQ(flows_to(kA), 0u);
+    EXPECT_EQ(decide(ls, b_to_a).actions.to_string(), "flood");
+}
+
+TEST_F(LearningSwitchTest, TableLimitHolds) {
+    MacTable macs(4, 100000);
+    LearningSwitch ls(*dp_, macs);
+    for (uint8_t i = 1; i <= 10; ++i)
+        decide(ls, key_of(1, {0x02, 0, 0, 0, 1, i}, kBcast));
+    EXPECT_EQ(macs.size(), 4u);
+    EXPECT_EQ(macs.evictions(), 6u);
+}
+
+}  // namespace
+}  // namespace vs
