@@ -37,5 +37,37 @@ class VhostUserPort(SwitchTest):
         self.assertTrue(self.pmd.alive(), self.pmd.output())
 
 
+class VhostUserClientPort(SwitchTest):
+    """The same through a dpdkvhostuserclient port: testpmd's virtio-user is the socket's
+    server and the switch connects to it."""
+
+    def setUp(self):
+        super().setUp()
+        self.a = self.host("vsw", 0, 83)
+        self.b = self.host("vsw", 1, 83, cls=NamespaceHost)
+        self.sock = f"/tmp/vs-e2e-vhuc-{self.tag}.sock"
+        self.tap = f"vwtap{self.tag}"
+        self.pmd = TestPmd([f"net_virtio_user0,path={self.sock},queues=1,server=1",
+                            f"net_tap0,iface={self.tap}"], wait=False)
+        self.peers.append(self.pmd)
+        self.addCleanup(lambda: os.path.exists(self.sock) and os.unlink(self.sock))
+        wait_for(lambda: os.path.exists(self.sock), timeout=20, what="virtio-user server socket")
+        self.vhu = f"vhc{self.tag}"
+        self.switch = Switch([f"{self.a.port} type=system",
+                              f"{self.vhu} type=dpdkvhostuserclient "
+                              f"options:vhost-server-path={self.sock}"])
+        self.pmd.wait_ready()
+        self.b.adopt(self.tap)
+
+    def test_traffic_over_vhost_user_client(self):
+        self.assertGreaterEqual(self.a.ping(self.b.ip, count=5, timeout=15), 4,
+                                self.pmd.output())
+        sent, received = tcp_transfer(self.a, self.b, size_mb=2)
+        self.assertEqual(sent, received)
+        stats = self.switch.port_stats()
+        self.assertGreater(stats[self.vhu]["tx"], 1000)
+        self.assertIn(f"{self.vhu} (dpdkvhostuserclient)", self.switch.appctl("dpctl/show"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -222,7 +222,7 @@ class TestPmd:
     """dpdk-testpmd as a DPDK peer process (no hugepages, its own file prefix), forwarding
     between the virtual devices it is given."""
 
-    def __init__(self, vdevs, mode="io", cores="0,1", main_lcore=1, extra=()):
+    def __init__(self, vdevs, mode="io", cores="0,1", main_lcore=1, extra=(), wait=True):
         self.prefix = f"vs-e2e-tpmd-{os.getpid()}-{int(time.time() * 1000) % 100000}"
         args = ["dpdk-testpmd", "--no-huge", "-m", "512", "--no-pci", f"--file-prefix={self.prefix}",
                 "-l", cores, "--main-lcore", str(main_lcore), "--no-telemetry"]
@@ -233,8 +233,13 @@ class TestPmd:
         self.log = tempfile.NamedTemporaryFile(prefix="vs-testpmd-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
-        # Its TAP queues are opened by interface name while ports start: moving the interface
-        # to another namespace before that would make testpmd create a second one.
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        """Waits until it forwards. Its TAP queues are opened by interface name while ports
+        start: moving the interface to another namespace before that would make testpmd create
+        a second one. A virtio-user port in server mode waits here for its client."""
         try:
             wait_for(lambda: not self.alive() or "Port statistics" in self.output(), timeout=30,
                      what="testpmd forwarding")

@@ -227,6 +227,39 @@ TEST_F(DatapathTest, IdleFlowsExpireAndPortsGoAway) {
     EXPECT_EQ(*again, *src);
 }
 
+// Drops everything, with a catch-all megaflow.
+class DropHandler : public UpcallHandler {
+  public:
+    bool handle(const Upcall&, UpcallDecision& d) override {
+        ++upcalls;
+        d.mask = FlowMask::none();
+        d.actions = ActionList{};
+        return true;
+    }
+    int upcalls = 0;
+};
+
+TEST_F(DatapathTest, NullDevicePortRunsAtFullTilt) {
+    auto dp = make_datapath();
+    ASSERT_TRUE(dp);
+    DropHandler handler;
+    dp->set_upcall_handler(&handler);
+    PortConfig null_port;
+    null_port.name = "null0";
+    null_port.type = "dpdk";
+    null_port.options["dpdk-devargs"] = "net_null_vstest,size=64";
+    ASSERT_TRUE(dp->add_port(null_port));
+    ASSERT_TRUE(pump(*dp, [&] { return dp->ports()[0].stats.rx_packets > 100000; }));
+    const PortInfo port = dp->ports()[0];
+    const uint64_t dropped = port.stats.drops[static_cast<int>(DropReason::kAction)];
+    EXPECT_GT(dropped, 50000u);  // the megaflow's empty action list: drop, counted
+    EXPECT_GE(handler.upcalls, 1);
+    const auto flows = dp->dump_flows();
+    ASSERT_EQ(flows.size(), 1u);
+    EXPECT_TRUE(flows[0].actions.empty());
+    EXPECT_GT(flows[0].packets, 50000u);
+}
+
 TEST_F(DatapathTest, InstalledFlowsAndBadPortsGiveClearErrors) {
     auto dp = make_datapath();
     ASSERT_TRUE(dp);
