@@ -117,7 +117,7 @@ Result<void> Datapath::remove_port(uint32_t port_no) {
     d.ports.erase(it);
     d.publish_ports();
     // Flows that mention the port would misdirect traffic once its number is reused.
-    delete_flows([port_no](const FlowInfo& f) {
+    delete_flows([port_no](const FlowView& f) {
         if (f.mask.in_port != 0 && f.key.in_port == port_no) return true;
         for (const Action& a : f.actions) {
             if (a.type == ActionType::kOutput && a.u32 == port_no) return true;

@@ -75,6 +75,15 @@ struct FlowInfo {
     uint16_t tcp_flags = 0;
 };
 
+// A megaflow as visit_flows() and delete_flows() show it: no copies.
+struct FlowView {
+    unsigned pmd;
+    const FlowKey& key;  // already masked
+    const FlowMask& mask;
+    const ActionList& actions;
+    uint64_t used_ms;  // datapath clock; 0 = never used
+};
+
 struct DatapathCounters {
     uint64_t upcalls_handled = 0;
     uint64_t upcalls_failed = 0;
@@ -104,7 +113,8 @@ class Datapath {
     Result<void> install_flow(const FlowKey& key, const FlowMask& mask, const ActionList& actions);
     std::vector<FlowInfo> dump_flows() const;
     // Removes the megaflows for which `pred` is true; returns how many.
-    size_t delete_flows(const std::function<bool(const FlowInfo&)>& pred);
+    size_t delete_flows(const std::function<bool(const FlowView&)>& pred);
+    void visit_flows(const std::function<void(const FlowView&)>& fn) const;
     size_t flush_flows();
 
     std::vector<PmdInfo> pmds() const;

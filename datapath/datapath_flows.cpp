@@ -55,6 +55,11 @@ FlowInfo flow_info(unsigned pmd, const Megaflow& f) {
     return info;
 }
 
+FlowView flow_view(unsigned pmd, const Megaflow& f) {
+    return FlowView{pmd, f.key, *f.mask, *f.get_actions(),
+                    f.used_ms.load(std::memory_order_relaxed)};
+}
+
 }  // namespace
 
 void Datapath::set_upcall_handler(UpcallHandler* handler) {
@@ -138,12 +143,18 @@ std::vector<FlowInfo> Datapath::dump_flows() const {
     return out;
 }
 
-size_t Datapath::delete_flows(const std::function<bool(const FlowInfo&)>& pred) {
+void Datapath::visit_flows(const std::function<void(const FlowView&)>& fn) const {
+    for (auto& pmd : impl_->pmds) {
+        pmd->flows().for_each([&](const Megaflow* f) { fn(flow_view(pmd->id(), *f)); });
+    }
+}
+
+size_t Datapath::delete_flows(const std::function<bool(const FlowView&)>& pred) {
     size_t removed = 0;
     for (auto& pmd : impl_->pmds) {
         std::vector<Megaflow*> doomed;
         pmd->flows().for_each([&](Megaflow* f) {
-            if (pred(flow_info(pmd->id(), *f))) doomed.push_back(f);
+            if (pred(flow_view(pmd->id(), *f))) doomed.push_back(f);
         });
         for (Megaflow* f : doomed)
             pmd->flows().remove(f);
@@ -153,7 +164,7 @@ size_t Datapath::delete_flows(const std::function<bool(const FlowInfo&)>& pred) 
 }
 
 size_t Datapath::flush_flows() {
-    return delete_flows([](const FlowInfo&) { return true; });
+    return delete_flows([](const FlowView&) { return true; });
 }
 
 std::vector<PmdInfo> Datapath::pmds() const {

@@ -3,6 +3,12 @@
 
 namespace vs {
 
+namespace {
+
+constexpr EthAddr kExactMac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+}  // namespace
+
 uint16_t LearningSwitch::vlan_of(const FlowKey& key) {
     const uint16_t tci = key.vlans[0].tci.host();
     return (tci & kVlanPresent) ? (tci & kVlanVidMask) : 0;
@@ -41,18 +47,17 @@ bool LearningSwitch::handle(const Upcall& upcall, UpcallDecision& decision) {
 }
 
 void LearningSwitch::invalidate_flows_to(uint16_t vlan, const EthAddr& mac) {
-    dp_.delete_flows([&](const FlowInfo& f) {
-        return f.mask.eth_dst == decision_mask().eth_dst && f.key.eth_dst == mac &&
-               vlan_of(f.key) == vlan;
+    dp_.delete_flows([&](const FlowView& f) {
+        return f.mask.eth_dst == kExactMac && f.key.eth_dst == mac && vlan_of(f.key) == vlan;
     });
 }
 
 void LearningSwitch::run_aging() {
-    for (const FlowInfo& f : dp_.dump_flows()) {
-        if (f.used_ms != 0 && f.mask.eth_src == decision_mask().eth_src) {
+    dp_.visit_flows([&](const FlowView& f) {
+        if (f.used_ms != 0 && f.mask.eth_src == kExactMac) {
             table_.touch(vlan_of(f.key), f.key.eth_src, f.key.in_port, f.used_ms);
         }
-    }
+    });
     for (const MacEntry& e : table_.expire(dp_.now_ms()))
         invalidate_flows_to(e.vlan, e.mac);
 }

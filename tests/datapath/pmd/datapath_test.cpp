@@ -280,7 +280,7 @@ TEST_F(DatapathTest, InstalledFlowsAndBadPortsGiveClearErrors) {
     auto flows = dp->dump_flows();
     ASSERT_EQ(flows.size(), 1u);
     EXPECT_EQ(flows[0].actions.to_string(), "2");
-    EXPECT_EQ(dp->delete_flows([](const FlowInfo& f) { return f.key.in_port == 1; }), 1u);
+    EXPECT_EQ(dp->delete_flows([](const FlowView& f) { return f.key.in_port == 1; }), 1u);
     EXPECT_EQ(dp->flush_flows(), 0u);
 }
 
