@@ -101,11 +101,14 @@ uint64_t PmdThread::poll_once(const PortSnapshot& ports, uint64_t now_ms) {
 void PmdThread::buffer_tx(const PortSnapshot& ports, uint32_t port_no, rte_mbuf* m) {
     Port* out = ports.port(port_no);  // checked by the caller
     TxBuffer& buf = tx_[port_no];
-    if (buf.n == 0) dirty_[n_dirty_++] = port_no;
+    if (!buf.listed) {
+        buf.listed = true;
+        dirty_[n_dirty_++] = port_no;
+    }
     buf.pkts[buf.n++] = m;
     if (buf.n == kBatchSize) {
         out->send(config_.id, buf.pkts, buf.n);
-        buf.n = 0;  // stays in the dirty list; flush skips empty buffers
+        buf.n = 0;  // stays listed until the end of the iteration
     }
 }
 
@@ -113,6 +116,7 @@ void PmdThread::flush_tx(const PortSnapshot& ports) {
     for (uint32_t i = 0; i < n_dirty_; ++i) {
         const uint32_t no = dirty_[i];
         TxBuffer& buf = tx_[no];
+        buf.listed = false;
         if (buf.n == 0) continue;
         if (Port* out = ports.port(no)) {
             out->send(config_.id, buf.pkts, buf.n);

@@ -54,6 +54,7 @@ class PmdThread {
   private:
     struct TxBuffer {
         uint16_t n = 0;
+        bool listed = false;  // in dirty_ for this iteration
         rte_mbuf* pkts[kBatchSize];
     };
     class Sink;  // the action executor's output side (execute.hpp's Sink concept)
