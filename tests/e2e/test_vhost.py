@@ -33,7 +33,7 @@ class VhostUserPort(SwitchTest):
         self.assertEqual(sent, received)
         stats = self.switch.port_stats()
         self.assertGreater(stats[self.vhu]["tx"], 2000)
-        self.assertGreater(stats[self.vhu]["rx"], 1000)
+        self.assertGreater(stats[self.vhu]["rx"], 100)  # ACKs: how many depends on the receiver
         self.assertTrue(self.pmd.alive(), self.pmd.output())
 
 
