@@ -7,7 +7,9 @@
 #include <rte_log.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "base/log.hpp"
 
@@ -16,6 +18,11 @@ namespace vs {
 VS_LOG_MODULE(dpdk_log, "dpdk");
 
 namespace {
+
+std::string& runtime_dir() {
+    static std::string dir;
+    return dir;
+}
 
 ssize_t write_dpdk_log(void*, const char* buf, size_t size) {
     std::string_view text(buf, size);
@@ -52,6 +59,13 @@ Result<void> start_eal(const EalOptions& options) {
         return fail(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
     }
     started = true;
+    // The runtime directory (/var/run/dpdk/PREFIX) is this instance's alone (the prefix is
+    // unique); nothing else removes it, and one is left per run otherwise.
+    runtime_dir() = rte_eal_get_runtime_dir();
+    std::atexit([] {
+        std::error_code ec;
+        std::filesystem::remove_all(runtime_dir(), ec);
+    });
     return {};
 }
 

@@ -132,6 +132,8 @@ def one_run(system, flows, duration, work, vswitchd_args=()):
     finally:
         stop(dut, signal.SIGTERM if system == "vswitch" else signal.SIGINT)
         stop(gen)
+        for prefix in (f"vsbench-gen-{os.getpid()}", f"vsbench-dut-{os.getpid()}"):
+            shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
         gen_log.close()
         dut_log.close()
 

@@ -268,6 +268,7 @@ class TestPmd:
                 self.proc.wait()
         self.log.close()
         os.unlink(self.log.name)
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
 
 
 class SwitchTest(unittest.TestCase):

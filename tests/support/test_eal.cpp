@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "datapath/packet/packet_meta.hpp"
@@ -29,6 +30,12 @@ void ensure_eal() {
         std::abort();
     }
     started = true;
+    // The prefix is this process's alone: leave no runtime directory behind.
+    static const std::string dir = rte_eal_get_runtime_dir();
+    std::atexit([] {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    });
 }
 
 rte_mempool* test_pool() {
