@@ -28,7 +28,7 @@ TEST(PortSpec, DefaultsToSystem) {
     auto p = parse_port_spec("veth0");
     ASSERT_TRUE(p);
     EXPECT_EQ(p->type, "system");
-    EXPECT_EQ(*port_devargs(*p, 0, "/r"), "net_af_packetvs0,iface=veth0,qpairs=1");
+    EXPECT_EQ(*port_devargs(*p, 0, "/r"), "net_af_packetvs0,iface=veth0,qpairs=1,framecnt=4096");
 }
 
 TEST(PortSpec, DevargsPerType) {
