@@ -2,6 +2,7 @@
 for failed operations, and a running switch unharmed by what a client sends."""
 
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -71,6 +72,25 @@ class DaemonErrors(SwitchTest):
         self.assertIn("arguments must be strings", reply)
         self.assertIn("0.1.0", self.switch.appctl("version"))
         self.assertIsNone(self.switch.proc.poll())
+
+
+class OvsAppctlSpeaksToUs(SwitchTest):
+    """Open vSwitch's own ovs-appctl (Debian's openvswitch-common) against our control socket:
+    the same unixctl protocol, the same answers as our appctl."""
+
+    def test_ovs_appctl(self):
+        if shutil.which("ovs-appctl") is None:
+            self.skipTest("ovs-appctl not installed (scripts/install-deps.sh installs it)")
+        self.switch = Switch([])
+        ours = self.switch.appctl("dpctl/show")
+        theirs = subprocess.run(["ovs-appctl", "-t", self.switch.ctl, "dpctl/show"],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(theirs.returncode, 0, theirs.stderr)
+        self.assertEqual(theirs.stdout.rstrip("\n"), ours.rstrip("\n"))
+        bad = subprocess.run(["ovs-appctl", "-t", self.switch.ctl, "no/such"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("not a valid command", bad.stderr)
 
 
 if __name__ == "__main__":
