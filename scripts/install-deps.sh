@@ -9,7 +9,7 @@ packages=(
   libdpdk-dev dpdk dpdk-dev libboost-dev libboost-program-options-dev libfmt-dev
   nlohmann-json3-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   # tests: hosts in network namespaces, traffic, and DPDK's own tools as peers
-  iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps python3 coreutils
+  iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps python3 coreutils openvswitch-common
 )
 
 missing=()
