@@ -74,10 +74,8 @@ DbResult<void> check_datum(const Datum& datum, const Type& type) {
                            " elements in a set of " + std::to_string(type.min) + " to " + max +
                            " elements");
     }
-    if (type.is_map() != (datum.values.size() == datum.keys.size() && !datum.keys.empty())) {
-        if (!(datum.keys.empty() && datum.values.empty())) {
-            return db_fail("syntax error", "map/set shape does not match the column type");
-        }
+    if (datum.values.size() != (type.is_map() ? datum.keys.size() : 0)) {
+        return db_fail("syntax error", "map/set shape does not match the column type");
     }
     for (std::size_t i = 0; i < datum.size(); ++i) {
         if (i > 0 && !(datum.keys[i - 1] < datum.keys[i])) {

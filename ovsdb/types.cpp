@@ -198,7 +198,9 @@ DbResult<void> check_atom(const Atom& atom, const BaseType& base) {
     return {};
 }
 
-DbResult<BaseType> base_type_from_json(const Json& json) {
+namespace {
+
+DbResult<BaseType> parse_base_type(const Json& json) {
     if (json.is_string()) {
         auto t = parse_atomic_type(json.get<std::string>());
         if (!t) return db_fail(kSyntax, "unknown atomic type " + json.dump());
@@ -226,7 +228,7 @@ DbResult<BaseType> base_type_from_json(const Json& json) {
     return base;
 }
 
-DbResult<Type> type_from_json(const Json& json) {
+DbResult<Type> parse_type(const Json& json) {
     Type type;
     if (json.is_string()) {
         auto base = base_type_from_json(json);
@@ -267,6 +269,24 @@ DbResult<Type> type_from_json(const Json& json) {
     }
     if (type.min > type.max) return db_fail(kSyntax, "min exceeds max");
     return type;
+}
+
+}  // namespace
+
+DbResult<BaseType> base_type_from_json(const Json& json) {
+    try {
+        return parse_base_type(json);
+    } catch (const std::exception& e) {
+        return db_fail(kSyntax, std::string("bad base type: ") + e.what());
+    }
+}
+
+DbResult<Type> type_from_json(const Json& json) {
+    try {
+        return parse_type(json);
+    } catch (const std::exception& e) {
+        return db_fail(kSyntax, std::string("bad type: ") + e.what());
+    }
 }
 
 Json base_type_to_json(const BaseType& base) {

@@ -104,6 +104,8 @@ TEST(Datum, TypeMismatchIsSyntaxError) {
     EXPECT_EQ(error_of(R"("boolean")", "0"), "syntax error");
     EXPECT_EQ(error_of(R"("string")", "null"), "syntax error");
     EXPECT_EQ(error_of(R"("string")", R"({"a": 1})"), "syntax error");
+    EXPECT_EQ(error_of(R"({"key": "string", "max": 2})", R"(["set", {"a": 1}])"), "syntax error");
+    EXPECT_EQ(error_of(R"({"key": "string", "max": 2})", R"(["set", [["x"]]])"), "syntax error");
 }
 
 TEST(Datum, ConstraintViolations) {
@@ -166,6 +168,9 @@ TEST(Datum, CheckDatum) {
     Datum too_big = Datum::scalar(std::int64_t{6});
     ASSERT_FALSE(check_datum(too_big, t));
     EXPECT_EQ(check_datum(too_big, t).error().error, "constraint violation");
+    Datum with_values = Datum::scalar(std::int64_t{1});
+    with_values.values.push_back(std::int64_t{2});
+    EXPECT_FALSE(check_datum(with_values, t));  // a map-shaped datum for a set column
 }
 
 }  // namespace
