@@ -9,7 +9,9 @@ packages=(
   libdpdk-dev dpdk dpdk-dev libboost-dev libboost-program-options-dev libfmt-dev
   nlohmann-json3-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   # tests: hosts in network namespaces, traffic, and DPDK's own tools as peers
-  iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps python3 coreutils openvswitch-common
+  iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps python3 coreutils
+  # Open vSwitch's own tools as independent clients, and its schema for cross-checks
+  openvswitch-common openvswitch-switch
 )
 
 missing=()
@@ -29,4 +31,15 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# Packages with services (openvswitch-switch) must not start them: the project runs its peers
+# privately. Debian's policy-rc.d convention stops invoke-rc.d, if no policy is in place yet.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  made_policy=1
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ -n "$made_policy" ] && $SUDO rm -f "$policy"
+true
