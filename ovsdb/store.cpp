@@ -1,0 +1,520 @@
+// Store: OVSDB rows in SQLite. Encoding of datums into SQLite values (native for scalars and
+// optional scalars, RFC 7047 JSON text for sets and maps), table creation from the schema, the
+// schema check through `_meta`, and the cached prepared statements of insert/update/erase/load.
+#include "ovsdb/store.hpp"
+
+#include <sqlite3.h>
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace vs::ovsdb {
+namespace {
+
+constexpr char kKeySep = '\x1f';  // separates the parts of a statement cache key
+
+std::string quote(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    out += '"';
+    return out;
+}
+
+bool is_native(const Type& type) {
+    return type.is_scalar() || type.is_optional_scalar();
+}
+
+std::string_view sql_type(const Type& type) {
+    if (!is_native(type)) {
+        return "TEXT NOT NULL";
+    }
+    const bool optional = type.is_optional_scalar();
+    switch (type.key.type) {
+        case AtomicType::kInteger:
+        case AtomicType::kBoolean:
+            return optional ? "INTEGER" : "INTEGER NOT NULL";
+        case AtomicType::kReal:
+            return optional ? "REAL" : "REAL NOT NULL";
+        case AtomicType::kString:
+        case AtomicType::kUuid:
+            break;
+    }
+    return optional ? "TEXT" : "TEXT NOT NULL";
+}
+
+std::string dump(const Json& json) {
+    return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// The schema's own columns (without _uuid/_version), in schema order.
+std::vector<const ColumnSchema*> data_columns(const TableSchema& table) {
+    std::vector<const ColumnSchema*> out;
+    for (const ColumnSchema& column : table.columns) {
+        if (!is_implicit_column(column.name)) {
+            out.push_back(&column);
+        }
+    }
+    return out;
+}
+
+int bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
+    return sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                               SQLITE_UTF8);
+}
+
+int bind_atom(sqlite3_stmt* stmt, int index, const Atom& atom) {
+    return std::visit(
+        [&](const auto& value) -> int {
+            using T = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<T, std::int64_t>) {
+                return sqlite3_bind_int64(stmt, index, value);
+            } else if constexpr (std::is_same_v<T, double>) {
+                return sqlite3_bind_double(stmt, index, value);
+            } else if constexpr (std::is_same_v<T, bool>) {
+                return sqlite3_bind_int(stmt, index, value ? 1 : 0);
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                return bind_text(stmt, index, value);
+            } else {
+                return bind_text(stmt, index, to_string(value));
+            }
+        },
+        atom);
+}
+
+int bind_datum(sqlite3_stmt* stmt, int index, const Datum& datum, const Type& type) {
+    if (!is_native(type)) {
+        return bind_text(stmt, index, dump(datum_to_json(datum, type)));
+    }
+    if (datum.empty()) {
+        return sqlite3_bind_null(stmt, index);
+    }
+    return bind_atom(stmt, index, datum.keys.front());
+}
+
+std::string column_text(sqlite3_stmt* stmt, int index) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, index));
+    const int size = sqlite3_column_bytes(stmt, index);
+    return text == nullptr ? std::string() : std::string(text, static_cast<std::size_t>(size));
+}
+
+DbResult<Atom> read_atom(sqlite3_stmt* stmt, int index, AtomicType type) {
+    switch (type) {
+        case AtomicType::kInteger:
+            return Atom(static_cast<std::int64_t>(sqlite3_column_int64(stmt, index)));
+        case AtomicType::kReal:
+            return Atom(sqlite3_column_double(stmt, index));
+        case AtomicType::kBoolean:
+            return Atom(sqlite3_column_int64(stmt, index) != 0);
+        case AtomicType::kString:
+            return Atom(column_text(stmt, index));
+        case AtomicType::kUuid:
+            break;
+    }
+    std::string text = column_text(stmt, index);
+    std::optional<Uuid> uuid = parse_uuid(text);
+    if (!uuid) {
+        return db_fail("I/O error", "stored value is not a UUID: " + text);
+    }
+    return Atom(*uuid);
+}
+
+DbResult<Datum> read_datum(sqlite3_stmt* stmt, int index, const ColumnSchema& column) {
+    const Type& type = column.type;
+    if (is_native(type)) {
+        if (sqlite3_column_type(stmt, index) == SQLITE_NULL) {
+            if (type.is_optional_scalar()) {
+                return Datum{};
+            }
+            return db_fail("I/O error", "NULL in scalar column " + column.name);
+        }
+        DbResult<Atom> atom = read_atom(stmt, index, type.key.type);
+        if (!atom) {
+            return tl::unexpected(atom.error());
+        }
+        return Datum::scalar(std::move(*atom));
+    }
+    const std::string text = column_text(stmt, index);
+    Json json = Json::parse(text, nullptr, false);
+    if (json.is_discarded()) {
+        return db_fail("I/O error", "stored value of column " + column.name + " is not JSON");
+    }
+    return datum_from_json(json, type);
+}
+
+DbResult<Uuid> read_uuid(sqlite3_stmt* stmt, int index) {
+    std::string text = column_text(stmt, index);
+    std::optional<Uuid> uuid = parse_uuid(text);
+    if (!uuid) {
+        return db_fail("I/O error", "stored row id is not a UUID: " + text);
+    }
+    return *uuid;
+}
+
+// Resets a cached statement (and drops its bindings) when the operation using it ends.
+class StmtReset {
+  public:
+    explicit StmtReset(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    ~StmtReset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    StmtReset(const StmtReset&) = delete;
+    StmtReset& operator=(const StmtReset&) = delete;
+    StmtReset(StmtReset&&) = delete;
+    StmtReset& operator=(StmtReset&&) = delete;
+
+  private:
+    sqlite3_stmt* stmt_;
+};
+
+}  // namespace
+
+void Store::StmtDeleter::operator()(sqlite3_stmt* stmt) const {
+    sqlite3_finalize(stmt);
+}
+
+Store::Store(sqlite3* db, DatabaseSchema schema) : db_(db), schema_(std::move(schema)) {}
+
+Store::~Store() {
+    statements_.clear();  // statements must be finalized before the connection closes
+    sqlite3_close_v2(db_);
+}
+
+DbError Store::sqlite_error(int code) const {
+    std::string details = sqlite3_errmsg(db_);
+    if ((code & 0xff) == SQLITE_CONSTRAINT) {
+        return DbError{"constraint violation", std::move(details)};
+    }
+    return DbError{"I/O error", std::move(details)};
+}
+
+DbResult<std::unique_ptr<Store>> Store::open(const std::string& path,
+                                             const DatabaseSchema& schema) {
+    sqlite3* db = nullptr;
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string details = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close_v2(db);
+        return db_fail("I/O error", path + ": " + details);
+    }
+    std::unique_ptr<Store> store(new Store(db, schema));
+    sqlite3_busy_timeout(db, 5000);
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
+        if (auto ok = store->exec(pragma); !ok) {
+            return tl::unexpected(ok.error());
+        }
+    }
+    if (auto ok = store->init_schema(); !ok) {
+        return tl::unexpected(ok.error());
+    }
+    return store;
+}
+
+DbResult<void> Store::exec(const char* sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        DbError error = sqlite_error(rc);
+        if (message != nullptr) {
+            error.details = message;
+        }
+        sqlite3_free(message);
+        return tl::unexpected(std::move(error));
+    }
+    return {};
+}
+
+DbResult<sqlite3_stmt*> Store::prepared(const std::string& key, const std::string& sql) {
+    if (auto it = statements_.find(key); it != statements_.end()) {
+        return it->second.get();
+    }
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size() + 1),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(raw);
+        return tl::unexpected(sqlite_error(rc));
+    }
+    Stmt& slot = statements_[key];
+    slot.reset(raw);
+    return raw;
+}
+
+DbResult<void> Store::step_done(sqlite3_stmt* stmt) {
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        return tl::unexpected(sqlite_error(rc));
+    }
+    return {};
+}
+
+DbResult<const TableSchema*> Store::table_of(std::string_view table) const {
+    const TableSchema* found = schema_.find_table(table);
+    if (found == nullptr) {
+        return db_fail("constraint violation", "unknown table " + std::string(table));
+    }
+    return found;
+}
+
+// Inside the opening transaction: stores the schema JSON on first open, else compares it.
+DbResult<void> Store::check_meta() {
+    if (auto ok = exec("CREATE TABLE IF NOT EXISTS _meta "
+                       "(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        !ok) {
+        return ok;
+    }
+    const Json ours = schema_to_json(schema_);
+    auto select = prepared("meta-select", "SELECT value FROM _meta WHERE key = 'schema'");
+    if (!select) {
+        return tl::unexpected(select.error());
+    }
+    std::optional<std::string> stored;
+    {
+        StmtReset reset(*select);
+        const int rc = sqlite3_step(*select);
+        if (rc == SQLITE_ROW) {
+            stored = column_text(*select, 0);
+        } else if (rc != SQLITE_DONE) {
+            return tl::unexpected(sqlite_error(rc));
+        }
+    }
+    if (stored) {
+        Json theirs = Json::parse(*stored, nullptr, false);
+        if (theirs.is_discarded() || theirs != ours) {
+            return db_fail("schema mismatch",
+                           "the database file was written with a different schema");
+        }
+        return {};
+    }
+    auto insert = prepared("meta-insert", "INSERT INTO _meta (key, value) VALUES ('schema', ?1)");
+    if (!insert) {
+        return tl::unexpected(insert.error());
+    }
+    StmtReset reset(*insert);
+    if (const int rc = bind_text(*insert, 1, dump(ours)); rc != SQLITE_OK) {
+        return tl::unexpected(sqlite_error(rc));
+    }
+    return step_done(*insert);
+}
+
+DbResult<void> Store::init_schema() {
+    if (auto ok = exec("BEGIN IMMEDIATE"); !ok) {
+        return ok;
+    }
+    auto body = [&]() -> DbResult<void> {
+        if (auto ok = check_meta(); !ok) {
+            return ok;
+        }
+        for (const auto& [name, table] : schema_.tables) {
+            std::string sql = "CREATE TABLE IF NOT EXISTS " + quote(name) +
+                              " (\"_uuid\" TEXT PRIMARY KEY, \"_version\" TEXT NOT NULL";
+            for (const ColumnSchema* column : data_columns(table)) {
+                sql += ", " + quote(column->name) + " " + std::string(sql_type(column->type));
+            }
+            sql += ")";
+            if (auto ok = exec(sql.c_str()); !ok) {
+                return ok;
+            }
+        }
+        return exec("COMMIT");
+    };
+    DbResult<void> result = body();
+    if (!result) {
+        (void)exec("ROLLBACK");
+    }
+    return result;
+}
+
+DbResult<void> Store::begin() {
+    return exec("BEGIN IMMEDIATE");
+}
+DbResult<void> Store::commit() {
+    return exec("COMMIT");
+}
+DbResult<void> Store::rollback() {
+    return exec("ROLLBACK");
+}
+
+DbResult<void> Store::insert(std::string_view table, const Uuid& uuid, const Uuid& version,
+                             const Row& row) {
+    auto schema = table_of(table);
+    if (!schema) {
+        return tl::unexpected(schema.error());
+    }
+    const std::vector<const ColumnSchema*> columns = data_columns(**schema);
+    for (const auto& [name, datum] : row) {
+        const ColumnSchema* column = (*schema)->find_column(name);
+        if (column == nullptr || is_implicit_column(name)) {
+            return db_fail("constraint violation", "unknown column " + name);
+        }
+    }
+    std::string key = "insert" + std::string(1, kKeySep) + std::string(table);
+    std::string sql;
+    if (!statements_.contains(key)) {
+        std::string names = "\"_uuid\", \"_version\"";
+        std::string params = "?1, ?2";
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            names += ", " + quote(columns[i]->name);
+            params += ", ?" + std::to_string(i + 3);
+        }
+        sql = "INSERT INTO " + quote(table) + " (" + names + ") VALUES (" + params + ")";
+    }
+    auto stmt = prepared(key, sql);
+    if (!stmt) {
+        return tl::unexpected(stmt.error());
+    }
+    StmtReset reset(*stmt);
+    int rc = bind_text(*stmt, 1, to_string(uuid));
+    if (rc == SQLITE_OK) {
+        rc = bind_text(*stmt, 2, to_string(version));
+    }
+    for (std::size_t i = 0; i < columns.size() && rc == SQLITE_OK; ++i) {
+        const Type& type = columns[i]->type;
+        auto it = row.find(columns[i]->name);
+        const Datum datum = it != row.end() ? it->second : default_datum(type);
+        if (auto ok = check_datum(datum, type); !ok) {
+            return ok;
+        }
+        rc = bind_datum(*stmt, static_cast<int>(i + 3), datum, type);
+    }
+    if (rc != SQLITE_OK) {
+        return tl::unexpected(sqlite_error(rc));
+    }
+    return step_done(*stmt);
+}
+
+DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uuid& version,
+                             const Row& changed_columns) {
+    auto schema = table_of(table);
+    if (!schema) {
+        return tl::unexpected(schema.error());
+    }
+    std::vector<const ColumnSchema*> columns;
+    std::string key = "update" + std::string(1, kKeySep) + std::string(table);
+    for (const auto& [name, datum] : changed_columns) {
+        const ColumnSchema* column = (*schema)->find_column(name);
+        if (column == nullptr || is_implicit_column(name)) {
+            return db_fail("constraint violation", "unknown column " + name);
+        }
+        if (auto ok = check_datum(datum, column->type); !ok) {
+            return ok;
+        }
+        columns.push_back(column);
+        key += kKeySep + name;
+    }
+    std::string sql;
+    if (!statements_.contains(key)) {
+        sql = "UPDATE " + quote(table) + " SET \"_version\" = ?1";
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            sql += ", " + quote(columns[i]->name) + " = ?" + std::to_string(i + 3);
+        }
+        sql += " WHERE \"_uuid\" = ?2";
+    }
+    auto stmt = prepared(key, sql);
+    if (!stmt) {
+        return tl::unexpected(stmt.error());
+    }
+    StmtReset reset(*stmt);
+    int rc = bind_text(*stmt, 1, to_string(version));
+    if (rc == SQLITE_OK) {
+        rc = bind_text(*stmt, 2, to_string(uuid));
+    }
+    for (std::size_t i = 0; i < columns.size() && rc == SQLITE_OK; ++i) {
+        rc = bind_datum(*stmt, static_cast<int>(i + 3),
+                        changed_columns.find(columns[i]->name)->second, columns[i]->type);
+    }
+    if (rc != SQLITE_OK) {
+        return tl::unexpected(sqlite_error(rc));
+    }
+    if (auto ok = step_done(*stmt); !ok) {
+        return ok;
+    }
+    if (sqlite3_changes(db_) == 0) {
+        return db_fail("I/O error",
+                       "no row " + to_string(uuid) + " in table " + std::string(table));
+    }
+    return {};
+}
+
+DbResult<void> Store::erase(std::string_view table, const Uuid& uuid) {
+    if (auto schema = table_of(table); !schema) {
+        return tl::unexpected(schema.error());
+    }
+    std::string key = "erase" + std::string(1, kKeySep) + std::string(table);
+    std::string sql;
+    if (!statements_.contains(key)) {
+        sql = "DELETE FROM " + quote(table) + " WHERE \"_uuid\" = ?1";
+    }
+    auto stmt = prepared(key, sql);
+    if (!stmt) {
+        return tl::unexpected(stmt.error());
+    }
+    StmtReset reset(*stmt);
+    if (const int rc = bind_text(*stmt, 1, to_string(uuid)); rc != SQLITE_OK) {
+        return tl::unexpected(sqlite_error(rc));
+    }
+    if (auto ok = step_done(*stmt); !ok) {
+        return ok;
+    }
+    if (sqlite3_changes(db_) == 0) {
+        return db_fail("I/O error",
+                       "no row " + to_string(uuid) + " in table " + std::string(table));
+    }
+    return {};
+}
+
+DbResult<std::vector<Store::LoadedRow>> Store::load(std::string_view table) {
+    auto schema = table_of(table);
+    if (!schema) {
+        return tl::unexpected(schema.error());
+    }
+    const std::vector<const ColumnSchema*> columns = data_columns(**schema);
+    std::string key = "load" + std::string(1, kKeySep) + std::string(table);
+    std::string sql;
+    if (!statements_.contains(key)) {
+        sql = "SELECT \"_uuid\", \"_version\"";
+        for (const ColumnSchema* column : columns) {
+            sql += ", " + quote(column->name);
+        }
+        sql += " FROM " + quote(table);
+    }
+    auto stmt = prepared(key, sql);
+    if (!stmt) {
+        return tl::unexpected(stmt.error());
+    }
+    StmtReset reset(*stmt);
+    std::vector<LoadedRow> rows;
+    for (;;) {
+        const int rc = sqlite3_step(*stmt);
+        if (rc == SQLITE_DONE) {
+            break;
+        }
+        if (rc != SQLITE_ROW) {
+            return tl::unexpected(sqlite_error(rc));
+        }
+        auto uuid = read_uuid(*stmt, 0);
+        auto version = read_uuid(*stmt, 1);
+        if (!uuid || !version) {
+            return tl::unexpected(!uuid ? uuid.error() : version.error());
+        }
+        Row row;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            auto datum = read_datum(*stmt, static_cast<int>(i + 2), *columns[i]);
+            if (!datum) {
+                return tl::unexpected(datum.error());
+            }
+            row.emplace(columns[i]->name, std::move(*datum));
+        }
+        rows.emplace_back(*uuid, *version, std::move(row));
+    }
+    return rows;
+}
+
+}  // namespace vs::ovsdb

@@ -1,0 +1,85 @@
+// Store: the durable copy of one OVSDB database in a SQLite file. One SQLite table per schema
+// table (same name), with `_uuid` and `_version` TEXT columns and one column per OVSDB column:
+// scalars and optional scalars as native SQLite values (NULL when an optional is empty), sets and
+// maps as TEXT holding their RFC 7047 JSON, so the file reads well with the sqlite3 tool. A
+// `_meta` table keeps the schema JSON; opening with a different schema is refused.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "ovsdb/datum.hpp"
+#include "ovsdb/db_error.hpp"
+#include "ovsdb/schema.hpp"
+#include "ovsdb/uuid.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace vs::ovsdb {
+
+// Design: the server keeps every row in memory (loaded once with load()) and writes each change
+// through here; one OVSDB transaction is one SQLite transaction (begin/commit/rollback, BEGIN
+// IMMEDIATE). WAL journal with synchronous=FULL: a commit that returned survives kill -9. Prepared
+// statements are cached per (operation, table, columns); SQL text only ever contains quoted
+// identifiers from the validated schema, values are always bound.
+// Thread: one thread at a time (the database thread); not thread-safe.
+class Store {
+  public:
+    // Column name -> value; `_uuid` and `_version` are not in it.
+    using Row = std::map<std::string, Datum, std::less<>>;
+    using LoadedRow = std::tuple<Uuid, Uuid, Row>;  // uuid, version, columns
+
+    // Opens (or creates) the file at `path` for `schema`. Errors: "I/O error",
+    // "schema mismatch" (the file was written with another schema).
+    [[nodiscard]] static DbResult<std::unique_ptr<Store>> open(const std::string& path,
+                                                               const DatabaseSchema& schema);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+    Store(Store&&) = delete;
+    Store& operator=(Store&&) = delete;
+
+    [[nodiscard]] DbResult<void> begin();
+    [[nodiscard]] DbResult<void> commit();
+    [[nodiscard]] DbResult<void> rollback();
+
+    // A new row; columns missing from `row` get their type's default. A duplicate uuid is a
+    // "constraint violation".
+    [[nodiscard]] DbResult<void> insert(std::string_view table, const Uuid& uuid,
+                                        const Uuid& version, const Row& row);
+    // Writes `changed_columns` and the new version of an existing row.
+    [[nodiscard]] DbResult<void> update(std::string_view table, const Uuid& uuid,
+                                        const Uuid& version, const Row& changed_columns);
+    [[nodiscard]] DbResult<void> erase(std::string_view table, const Uuid& uuid);
+    // Every row of `table` with every column, in no particular order.
+    [[nodiscard]] DbResult<std::vector<LoadedRow>> load(std::string_view table);
+
+    [[nodiscard]] const DatabaseSchema& schema() const { return schema_; }
+
+  private:
+    struct StmtDeleter {
+        void operator()(sqlite3_stmt* stmt) const;
+    };
+    using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+    Store(sqlite3* db, DatabaseSchema schema);
+
+    [[nodiscard]] DbResult<void> exec(const char* sql);
+    [[nodiscard]] DbResult<void> init_schema();
+    [[nodiscard]] DbResult<void> check_meta();
+    [[nodiscard]] DbResult<sqlite3_stmt*> prepared(const std::string& key, const std::string& sql);
+    [[nodiscard]] DbResult<void> step_done(sqlite3_stmt* stmt);
+    [[nodiscard]] DbResult<const TableSchema*> table_of(std::string_view table) const;
+    [[nodiscard]] DbError sqlite_error(int code) const;
+
+    sqlite3* db_ = nullptr;
+    DatabaseSchema schema_;
+    std::map<std::string, Stmt, std::less<>> statements_;
+};
+
+}  // namespace vs::ovsdb
