@@ -1,0 +1,97 @@
+// MemoryDb: loading from the Store, running transactions, and writing committed changes through
+// to the Store in one SQLite transaction (only changed columns of modified rows).
+#include "ovsdb/memory_db.hpp"
+
+#include <utility>
+
+namespace vs::ovsdb {
+
+MemoryDb::MemoryDb(DatabaseSchema schema, std::unique_ptr<Store> store)
+    : schema_(std::move(schema)), store_(std::move(store)) {}
+
+DbResult<std::unique_ptr<MemoryDb>> MemoryDb::open(const std::string& path, DatabaseSchema schema) {
+    auto store = Store::open(path, schema);
+    if (!store) return tl::unexpected(store.error());
+    std::unique_ptr<MemoryDb> db(new MemoryDb(std::move(schema), std::move(*store)));
+    if (auto ok = db->load(); !ok) return tl::unexpected(ok.error());
+    return db;
+}
+
+DbResult<void> MemoryDb::load() {
+    for (const auto& [name, table] : schema_.tables) {
+        auto rows = store_->load(name);
+        if (!rows) return tl::unexpected(rows.error());
+        TableRows& all = tables_[name];
+        for (auto& [uuid, version, row] : *rows)
+            all[uuid] = RowState{version, std::move(row)};
+    }
+    return {};
+}
+
+TransactResult MemoryDb::transact(const Json& operations,
+                                  const std::function<bool(std::string_view)>& holds_lock) {
+    TransactResult result;
+    Transaction txn(schema_, tables_, holds_lock);
+    if (!txn.execute(operations, result.results)) {
+        if (txn.blocked()) {
+            result.results = Json::array();
+            result.blocked = true;
+        }
+        return result;
+    }
+    if (auto ok = txn.check_commit(); !ok) {
+        result.results.push_back(
+            Json{{"error", ok.error().error}, {"details", ok.error().details}});
+        return result;
+    }
+    auto changes = txn.take_changes();
+    if (changes.empty()) return result;
+    if (auto ok = write_through(changes, txn.working()); !ok) {
+        result.results.push_back(Json{{"error", "I/O error"}, {"details", ok.error().details}});
+        return result;
+    }
+    for (auto& [name, rows] : txn.working())
+        tables_[name] = std::move(rows);
+    result.changes = std::move(changes);
+    return result;
+}
+
+DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes,
+                                       const Tables& working) {
+    if (auto ok = store_->begin(); !ok) return ok;
+    DbResult<void> status;
+    for (const auto& change : changes) {
+        if (!change.new_row) {
+            status = store_->erase(change.table, change.uuid);
+        } else {
+            const Uuid& version = working.find(change.table)->second.at(change.uuid).version;
+            if (!change.old_row) {
+                status = store_->insert(change.table, change.uuid, version, *change.new_row);
+            } else {
+                Store::Row changed;
+                for (const auto& [name, datum] : *change.new_row) {
+                    const auto old = change.old_row->find(name);
+                    if (old == change.old_row->end() || old->second != datum) changed[name] = datum;
+                }
+                status = store_->update(change.table, change.uuid, version, changed);
+            }
+        }
+        if (!status) break;
+    }
+    if (status) status = store_->commit();
+    if (!status) {
+        (void)store_->rollback();
+        return status;
+    }
+    return {};
+}
+
+void MemoryDb::for_each_row(std::string_view table,
+                            const std::function<void(const Uuid&, const Store::Row&)>& fn) const {
+    const auto it = tables_.find(table);
+    if (it == tables_.end()) return;
+    for (const auto& [uuid, state] : it->second)
+        fn(uuid, state.row);
+}
+
+}  // namespace vs::ovsdb

@@ -1,0 +1,350 @@
+// Transaction: the operations of RFC 7047 section 5.2 (insert, select, update, mutate, delete,
+// wait, commit, abort, comment, assert) on a copy-on-write view of the tables. Commit-time checks
+// live in transaction_commit.cpp.
+#include "ovsdb/transaction.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+namespace vs::ovsdb {
+namespace {
+
+Json error_json(const DbError& error) {
+    return Json{{"error", error.error}, {"details", error.details}};
+}
+
+const std::string* string_member(const Json& op, const char* name) {
+    const auto it = op.find(name);
+    if (it == op.end() || !it->is_string()) return nullptr;
+    return &it->get_ref<const std::string&>();
+}
+
+Json row_to_json(const TableSchema& table, const Uuid& uuid, const RowState& state,
+                 const std::vector<const ColumnSchema*>& columns) {
+    Json out = Json::object();
+    for (const auto* column : columns) {
+        out[column->name] = datum_to_json(column_datum(*column, uuid, state), column->type);
+    }
+    (void)table;
+    return out;
+}
+
+DbResult<std::vector<const ColumnSchema*>> parse_columns(const Json& op, const TableSchema& table) {
+    std::vector<const ColumnSchema*> columns;
+    const auto it = op.find("columns");
+    if (it == op.end()) {
+        for (const auto& column : table.columns)
+            columns.push_back(&column);
+        return columns;
+    }
+    if (!it->is_array()) return db_fail("syntax error", "\"columns\" must be an array");
+    for (const auto& name : *it) {
+        if (!name.is_string()) return db_fail("syntax error", "column names are strings");
+        const auto* column = table.find_column(name.get_ref<const std::string&>());
+        if (column == nullptr) {
+            return db_fail("unknown column", "no column " + name.dump() + " in " + table.name);
+        }
+        columns.push_back(column);
+    }
+    return columns;
+}
+
+}  // namespace
+
+Transaction::Transaction(const DatabaseSchema& schema, const Tables& committed,
+                         const std::function<bool(std::string_view)>& holds_lock)
+    : schema_(schema), committed_(committed), holds_lock_(holds_lock) {
+    symbol_lookup_ = [this](std::string_view name) -> std::optional<Uuid> {
+        const auto it = symbols_.find(name);
+        if (it == symbols_.end()) return std::nullopt;
+        return it->second.first;
+    };
+}
+
+const TableRows& Transaction::rows(std::string_view table) const {
+    const auto it = working_.find(table);
+    if (it != working_.end()) return it->second;
+    static const TableRows empty_rows;
+    const auto committed = committed_.find(table);
+    return committed == committed_.end() ? empty_rows : committed->second;
+}
+
+TableRows& Transaction::writable(std::string_view table) {
+    auto it = working_.find(table);
+    if (it == working_.end()) {
+        const auto committed = committed_.find(table);
+        TableRows copy = committed == committed_.end() ? TableRows{} : committed->second;
+        it = working_.emplace(std::string(table), std::move(copy)).first;
+    }
+    return it->second;
+}
+
+bool Transaction::exists(std::string_view table, const Uuid& uuid) const {
+    return rows(table).contains(uuid);
+}
+
+void Transaction::collect_symbols(const Json& operations) {
+    for (std::size_t i = 0; i < operations.size(); ++i) {
+        const Json& op = operations[i];
+        if (!op.is_object()) continue;
+        const auto* kind = string_member(op, "op");
+        const auto* name = string_member(op, "uuid-name");
+        if (kind != nullptr && *kind == "insert" && name != nullptr && !symbols_.contains(*name)) {
+            symbols_.emplace(*name, std::make_pair(random_uuid(), i));
+        }
+    }
+}
+
+bool Transaction::execute(const Json& operations, Json& results) {
+    if (!operations.is_array()) {
+        results.push_back(error_json({"syntax error", "operations must be an array"}));
+        return false;
+    }
+    collect_symbols(operations);
+    for (std::size_t i = 0; i < operations.size(); ++i) {
+        DbResult<Json> result = db_fail("syntax error", "");
+        try {
+            result = run(operations[i], i);
+        } catch (const Json::exception& e) {
+            result = db_fail("syntax error", e.what());
+        }
+        if (blocked_) return false;
+        if (!result) {
+            results.push_back(error_json(result.error()));
+            return false;
+        }
+        results.push_back(std::move(*result));
+    }
+    return true;
+}
+
+DbResult<Json> Transaction::run(const Json& op, std::size_t index) {
+    if (!op.is_object()) return db_fail("syntax error", "an operation must be an object");
+    const auto* name = string_member(op, "op");
+    if (name == nullptr) return db_fail("syntax error", "an operation needs an \"op\" string");
+    const bool on_table = *name == "insert" || *name == "select" || *name == "update" ||
+                          *name == "mutate" || *name == "delete" || *name == "wait";
+    if (!on_table) return op_control(op, *name);
+    const auto* table_name = string_member(op, "table");
+    if (table_name == nullptr) return db_fail("syntax error", *name + " needs a \"table\"");
+    const TableSchema* table = schema_.find_table(*table_name);
+    if (table == nullptr) return db_fail("unknown table", "no table " + *table_name);
+    if (*name == "insert") return op_insert(op, *table, index);
+    if (*name == "select") return op_select(op, *table);
+    if (*name == "update") return op_update(op, *table);
+    if (*name == "mutate") return op_mutate(op, *table);
+    if (*name == "delete") return op_delete(op, *table);
+    return op_wait(op, *table);
+}
+
+DbResult<Json> Transaction::op_control(const Json& op, std::string_view name) {
+    if (name == "commit") {
+        const auto it = op.find("durable");
+        if (it == op.end() || !it->is_boolean()) {
+            return db_fail("syntax error", "commit needs a boolean \"durable\"");
+        }
+        return Json::object();
+    }
+    if (name == "abort") return db_fail("aborted", "aborted by request");
+    if (name == "comment") {
+        if (string_member(op, "comment") == nullptr) {
+            return db_fail("syntax error", "comment needs a \"comment\" string");
+        }
+        return Json::object();
+    }
+    if (name == "assert") {
+        const auto* lock = string_member(op, "lock");
+        if (lock == nullptr) return db_fail("syntax error", "assert needs a \"lock\" string");
+        if (!holds_lock_ || !holds_lock_(*lock)) {
+            return db_fail("not owner", "lock " + *lock + " is not held");
+        }
+        return Json::object();
+    }
+    return db_fail("unknown operation", "unknown operation " + std::string(name));
+}
+
+DbResult<Store::Row> Transaction::parse_row(const Json& row, const TableSchema& table,
+                                            bool for_update) const {
+    if (!row.is_object()) return db_fail("syntax error", "\"row\" must be an object");
+    Store::Row out;
+    for (const auto& [name, value] : row.items()) {
+        const ColumnSchema* column = table.find_column(name);
+        if (column == nullptr) {
+            return db_fail("unknown column", "no column " + name + " in table " + table.name);
+        }
+        if (is_implicit_column(name)) {
+            return db_fail("constraint violation", "column " + name + " cannot be written");
+        }
+        if (for_update && !column->is_mutable) {
+            return db_fail("constraint violation", "column " + name + " is immutable");
+        }
+        auto datum = datum_from_json(value, column->type, &symbol_lookup_);
+        if (!datum) return tl::unexpected(datum.error());
+        out[name] = std::move(*datum);
+    }
+    return out;
+}
+
+DbResult<std::vector<Uuid>> Transaction::matching(const Json& op, const TableSchema& table) const {
+    const auto it = op.find("where");
+    if (it == op.end()) return db_fail("syntax error", "missing \"where\"");
+    auto clauses = parse_where(*it, table, &symbol_lookup_);
+    if (!clauses) return tl::unexpected(clauses.error());
+    std::vector<Uuid> out;
+    for (const auto& [uuid, state] : rows(table.name)) {
+        if (matches(*clauses, uuid, state)) out.push_back(uuid);
+    }
+    return out;
+}
+
+DbResult<Json> Transaction::op_insert(const Json& op, const TableSchema& table, std::size_t index) {
+    Uuid uuid = random_uuid();
+    if (op.contains("uuid-name")) {
+        const auto* name = string_member(op, "uuid-name");
+        if (name == nullptr) return db_fail("syntax error", "\"uuid-name\" must be a string");
+        const auto& symbol = symbols_.at(*name);
+        if (symbol.second != index) {
+            return db_fail("duplicate uuid-name", "uuid-name " + *name + " is declared twice");
+        }
+        uuid = symbol.first;
+    }
+    const auto it = op.find("row");
+    auto given = parse_row(it == op.end() ? Json::object() : *it, table, false);
+    if (!given) return tl::unexpected(given.error());
+    RowState state;
+    for (const auto& column : table.columns) {
+        if (!is_implicit_column(column.name)) state.row[column.name] = default_datum(column.type);
+    }
+    for (auto& [name, datum] : *given)
+        state.row[name] = std::move(datum);
+    writable(table.name)[uuid] = std::move(state);
+    return Json{{"uuid", Json::array({"uuid", to_string(uuid)})}};
+}
+
+DbResult<Json> Transaction::op_select(const Json& op, const TableSchema& table) {
+    auto uuids = matching(op, table);
+    if (!uuids) return tl::unexpected(uuids.error());
+    auto columns = parse_columns(op, table);
+    if (!columns) return tl::unexpected(columns.error());
+    Json out = Json::array();
+    const TableRows& all = rows(table.name);
+    for (const auto& uuid : *uuids)
+        out.push_back(row_to_json(table, uuid, all.at(uuid), *columns));
+    return Json{{"rows", std::move(out)}};
+}
+
+DbResult<Json> Transaction::op_update(const Json& op, const TableSchema& table) {
+    const auto it = op.find("row");
+    if (it == op.end()) return db_fail("syntax error", "update needs a \"row\"");
+    auto changes = parse_row(*it, table, true);
+    if (!changes) return tl::unexpected(changes.error());
+    auto uuids = matching(op, table);
+    if (!uuids) return tl::unexpected(uuids.error());
+    if (!uuids->empty()) {
+        TableRows& all = writable(table.name);
+        for (const auto& uuid : *uuids) {
+            for (const auto& [name, datum] : *changes)
+                all.at(uuid).row[name] = datum;
+        }
+    }
+    return Json{{"count", uuids->size()}};
+}
+
+DbResult<Json> Transaction::op_mutate(const Json& op, const TableSchema& table) {
+    const auto it = op.find("mutations");
+    if (it == op.end() || !it->is_array()) {
+        return db_fail("syntax error", "mutate needs a \"mutations\" array");
+    }
+    struct Mutation {
+        const ColumnSchema* column;
+        Mutator mutator;
+        const Json* argument;
+    };
+    std::vector<Mutation> mutations;
+    for (const auto& json : *it) {
+        if (!json.is_array() || json.size() != 3 || !json[0].is_string() || !json[1].is_string()) {
+            return db_fail("syntax error", "a mutation is [column, mutator, value]");
+        }
+        const auto& name = json[0].get_ref<const std::string&>();
+        const ColumnSchema* column = table.find_column(name);
+        if (column == nullptr) return db_fail("unknown column", "no column " + name);
+        if (is_implicit_column(name) || !column->is_mutable) {
+            return db_fail("constraint violation", "column " + name + " cannot be mutated");
+        }
+        const auto mutator = parse_mutator(json[1].get_ref<const std::string&>());
+        if (!mutator) return db_fail("syntax error", "unknown mutator " + json[1].dump());
+        mutations.push_back({column, *mutator, &json[2]});
+    }
+    auto uuids = matching(op, table);
+    if (!uuids) return tl::unexpected(uuids.error());
+    if (!uuids->empty()) {
+        TableRows& all = writable(table.name);
+        for (const auto& uuid : *uuids) {
+            RowState& state = all.at(uuid);
+            for (const auto& m : mutations) {
+                auto result = mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
+                                           m.mutator, *m.argument, &symbol_lookup_);
+                if (!result) return tl::unexpected(result.error());
+                state.row[m.column->name] = std::move(*result);
+            }
+        }
+    }
+    return Json{{"count", uuids->size()}};
+}
+
+DbResult<Json> Transaction::op_delete(const Json& op, const TableSchema& table) {
+    auto uuids = matching(op, table);
+    if (!uuids) return tl::unexpected(uuids.error());
+    if (!uuids->empty()) {
+        TableRows& all = writable(table.name);
+        for (const auto& uuid : *uuids)
+            all.erase(uuid);
+    }
+    return Json{{"count", uuids->size()}};
+}
+
+DbResult<Json> Transaction::op_wait(const Json& op, const TableSchema& table) {
+    const auto until = string_member(op, "until");
+    const auto rows_it = op.find("rows");
+    if (until == nullptr || (*until != "==" && *until != "!=") || rows_it == op.end() ||
+        !rows_it->is_array() || !op.contains("columns")) {
+        return db_fail("syntax error", "wait needs columns, until (== or !=) and rows");
+    }
+    const auto timeout = op.find("timeout");
+    if (timeout != op.end() && !timeout->is_number_integer()) {
+        return db_fail("syntax error", "\"timeout\" must be an integer");
+    }
+    auto columns = parse_columns(op, table);
+    if (!columns) return tl::unexpected(columns.error());
+    auto uuids = matching(op, table);
+    if (!uuids) return tl::unexpected(uuids.error());
+    std::vector<std::string> actual;
+    const TableRows& all = rows(table.name);
+    for (const auto& uuid : *uuids) {
+        actual.push_back(row_to_json(table, uuid, all.at(uuid), *columns).dump());
+    }
+    std::vector<std::string> expected;
+    for (const auto& json : *rows_it) {
+        auto given = parse_row(json, table, false);
+        if (!given) return tl::unexpected(given.error());
+        RowState state;
+        for (const auto* column : *columns) {
+            const auto found = given->find(column->name);
+            state.row[column->name] =
+                found == given->end() ? default_datum(column->type) : found->second;
+        }
+        expected.push_back(row_to_json(table, Uuid{}, state, *columns).dump());
+    }
+    std::sort(actual.begin(), actual.end());
+    std::sort(expected.begin(), expected.end());
+    const bool holds = (actual == expected) == (*until == "==");
+    if (holds) return Json::object();
+    if (timeout != op.end() && timeout->get<std::int64_t>() == 0) {
+        return db_fail("timed out", "wait condition not met");
+    }
+    blocked_ = true;
+    return db_fail("blocked", "wait condition not met yet");
+}
+
+}  // namespace vs::ovsdb

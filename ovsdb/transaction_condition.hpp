@@ -1,0 +1,49 @@
+// Conditions of RFC 7047 section 5.1 ("where" clauses of select/update/mutate/delete/wait):
+// parsed against a table's schema, evaluated on one in-memory row, `_uuid` and `_version`
+// included. Used by Transaction.
+#pragma once
+
+#include <vector>
+
+#include "ovsdb/datum.hpp"
+#include "ovsdb/schema.hpp"
+#include "ovsdb/store.hpp"
+#include "ovsdb/uuid.hpp"
+
+namespace vs::ovsdb {
+
+// One row in memory: its version and every column (implicit ones excepted).
+struct RowState {
+    Uuid version;
+    Store::Row row;
+    bool operator==(const RowState&) const = default;
+};
+
+enum class Function {
+    kLess,
+    kLessEqual,
+    kEqual,
+    kNotEqual,
+    kGreaterEqual,
+    kGreater,
+    kIncludes,
+    kExcludes
+};
+
+struct Clause {
+    const ColumnSchema* column = nullptr;
+    Function function = Function::kEqual;
+    Datum value;
+};
+
+// Parses a "where" array. Errors: "syntax error", "unknown column", datum errors.
+[[nodiscard]] DbResult<std::vector<Clause>> parse_where(const Json& where, const TableSchema& table,
+                                                        const SymbolTable* symbols);
+// True when the row satisfies every clause.
+[[nodiscard]] bool matches(const std::vector<Clause>& clauses, const Uuid& uuid,
+                           const RowState& state);
+// The value of `column` in a row, `_uuid` and `_version` included.
+[[nodiscard]] Datum column_datum(const ColumnSchema& column, const Uuid& uuid,
+                                 const RowState& state);
+
+}  // namespace vs::ovsdb
