@@ -308,14 +308,16 @@ DbResult<Json> Transaction::op_wait(const Json& op, const TableSchema& table) {
     const auto until = string_member(op, "until");
     const auto rows_it = op.find("rows");
     if (until == nullptr || (*until != "==" && *until != "!=") || rows_it == op.end() ||
-        !rows_it->is_array() || !op.contains("columns")) {
-        return db_fail("syntax error", "wait needs columns, until (== or !=) and rows");
+        !rows_it->is_array()) {
+        return db_fail("syntax error", "wait needs until (== or !=) and rows");
     }
     const auto timeout = op.find("timeout");
     if (timeout != op.end() && !timeout->is_number_integer()) {
         return db_fail("syntax error", "\"timeout\" must be an integer");
     }
-    auto columns = parse_columns(op, table);
+    // Without "columns" (as Open vSwitch's clients send it) only the number of rows counts.
+    DbResult<std::vector<const ColumnSchema*>> columns = std::vector<const ColumnSchema*>{};
+    if (op.contains("columns")) columns = parse_columns(op, table);
     if (!columns) return tl::unexpected(columns.error());
     auto uuids = matching(op, table);
     if (!uuids) return tl::unexpected(uuids.error());

@@ -1,0 +1,81 @@
+// DbServer: RFC 7047 JSON-RPC over stream sockets (unix and TCP, Boost.Asio) for one Database:
+// list_dbs, get_schema, echo, transact (with waits retried after each commit), monitor and
+// monitor_cancel, lock/steal/unlock. monitor_cond and monitor_cond_since answer "unknown
+// method", which makes Open vSwitch's clients fall back to monitor.
+//
+// Ordering: after a commit, every monitor's update is queued before the transact reply, so a
+// client sees the changes its own transaction caused before the reply.
+// Thread: the io_context's thread only.
+#pragma once
+
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/asio.hpp"
+#include "base/result.hpp"
+#include "ovsdb/database.hpp"
+
+namespace vs::ovsdb {
+
+class DbServer {
+  public:
+    DbServer(boost::asio::io_context& io, Database& db);
+    ~DbServer();
+    DbServer(const DbServer&) = delete;
+    DbServer& operator=(const DbServer&) = delete;
+
+    // "punix:PATH" or "ptcp:PORT[:IP]".
+    Result<void> listen(const std::string& remote);
+    size_t n_sessions() const { return sessions_.size(); }
+
+    class Session;
+
+  private:
+    friend class Session;
+    struct Monitor {
+        Json id;
+        // table -> monitored columns and which kinds of change to send
+        struct TableSpec {
+            std::vector<std::string> columns;
+            bool initial = true, insert = true, remove = true, modify = true;
+        };
+        std::map<std::string, TableSpec, std::less<>> tables;
+    };
+    struct PendingTransact {
+        std::weak_ptr<Session> session;
+        Json id;
+        Json request;  // the params array
+        std::chrono::steady_clock::time_point deadline;
+    };
+
+    void accept_unix(
+        const std::shared_ptr<boost::asio::local::stream_protocol::acceptor>& acceptor);
+    void accept_tcp(const std::shared_ptr<boost::asio::ip::tcp::acceptor>& acceptor);
+    void handle(const std::shared_ptr<Session>& session, const Json& message);
+    Json handle_request(const std::shared_ptr<Session>& session, const std::string& method,
+                        const Json& params, const Json& id, bool& defer_reply);
+    Json transact(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
+                  bool& defer_reply, bool timed_out);
+    Json monitor(const std::shared_ptr<Session>& session, const Json& params);
+    Json lock(const std::shared_ptr<Session>& session, const std::string& method,
+              const Json& params);
+    void publish(const std::vector<RowChange>& changes);
+    void retry_pending();
+    void schedule_wait_timer();
+    void session_closed(Session* session);
+
+    boost::asio::io_context& io_;
+    Database& db_;
+    std::vector<std::shared_ptr<boost::asio::local::stream_protocol::acceptor>> unix_acceptors_;
+    std::vector<std::string> unix_paths_;
+    std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> tcp_acceptors_;
+    std::list<std::weak_ptr<Session>> sessions_;
+    std::map<std::string, std::list<Session*>, std::less<>> locks_;  // name -> owner first
+    std::list<PendingTransact> pending_;
+    boost::asio::steady_timer wait_timer_;
+};
+
+}  // namespace vs::ovsdb

@@ -1,0 +1,62 @@
+// DbServer::Session: framing, ordered writes, teardown.
+#include "ovsdb/server/db_session.hpp"
+
+#include "base/log.hpp"
+
+namespace vs::ovsdb {
+
+VS_LOG_MODULE(session_log, "jsonrpc");
+
+void DbServer::Session::read() {
+    auto self = shared_from_this();
+    socket_.async_read_some(
+        boost::asio::buffer(buf_), [this, self](boost::system::error_code ec, size_t n) {
+            if (ec) return close();
+            splitter_.feed({buf_.data(), n});
+            while (auto text = splitter_.next()) {
+                Json message = Json::parse(*text, nullptr, false);
+                if (message.is_discarded() || !message.is_object()) {
+                    VS_WARN(session_log, "closing a connection that sent something not JSON-RPC");
+                    return close();
+                }
+                server_.handle(self, message);
+                if (closed_) return;
+            }
+            if (splitter_.error()) {
+                VS_WARN(session_log, "closing a connection that sent something not JSON");
+                return close();
+            }
+            read();
+        });
+}
+
+void DbServer::Session::send(const Json& message) {
+    if (closed_) return;
+    out_.push_back(message.dump());
+    if (!writing_) write_next();
+}
+
+void DbServer::Session::write_next() {
+    if (out_.empty() || closed_) {
+        writing_ = false;
+        return;
+    }
+    writing_ = true;
+    auto self = shared_from_this();
+    boost::asio::async_write(socket_, boost::asio::buffer(out_.front()),
+                             [this, self](boost::system::error_code ec, size_t) {
+                                 if (ec) return close();
+                                 out_.pop_front();
+                                 write_next();
+                             });
+}
+
+void DbServer::Session::close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ec;
+    socket_.close(ec);
+    server_.session_closed(this);
+}
+
+}  // namespace vs::ovsdb

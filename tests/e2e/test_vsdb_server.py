@@ -1,0 +1,186 @@
+"""vsdb-server over its unix socket: RFC 7047 methods from a raw JSON-RPC client (list_dbs,
+get_schema, echo, transact, monitor with updates before the transact reply, locks, garbage), and
+the real ovs-vsctl (Debian's openvswitch-switch) with --no-wait."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from vsenv import BIN_DIR, wait_for
+
+
+class Client:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(path)
+        self.buf = b""
+        self.next_id = 0
+        self.notes = []
+
+    def _read_message(self, timeout=10):
+        self.sock.settimeout(timeout)
+        decoder = json.JSONDecoder()
+        while True:
+            text = self.buf.decode(errors="replace").lstrip()
+            if text:
+                try:
+                    msg, end = decoder.raw_decode(text)
+                    self.buf = text[end:].encode()
+                    return msg
+                except ValueError:
+                    pass
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self.buf += chunk
+
+    def call(self, method, *params):
+        self.next_id += 1
+        my_id = self.next_id
+        self.sock.sendall(json.dumps({"method": method, "params": list(params),
+                                      "id": my_id}).encode())
+        while True:
+            msg = self._read_message()
+            if msg.get("id") == my_id:
+                return msg
+            self.notes.append(msg)
+
+    def close(self):
+        self.sock.close()
+
+
+class VsdbServer(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="vs-db-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.sock = os.path.join(self.dir, "db.sock")
+        self.db = os.path.join(self.dir, "conf.db")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([os.path.join(BIN_DIR, "vsdb-server"), self.db,
+                                      f"--remote=punix:{self.sock}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(self.stop)
+        wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None, timeout=10,
+                 what="db.sock")
+        if self.proc.poll() is not None:
+            self.fail(f"vsdb-server exited: {self.proc.stderr.read()}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
+    def test_methods(self):
+        c = Client(self.sock)
+        self.assertEqual(c.call("list_dbs")["result"], ["Open_vSwitch"])
+        schema = c.call("get_schema", "Open_vSwitch")["result"]
+        self.assertIn("Bridge", schema["tables"])
+        self.assertEqual(c.call("echo", "x", 1)["result"], ["x", 1])
+        self.assertEqual(c.call("get_schema", "nope")["error"]["error"], "unknown database")
+        self.assertEqual(c.call("monitor_cond", "Open_vSwitch", None, {})["error"]["error"],
+                         "unknown method")
+
+        watcher = Client(self.sock)
+        initial = watcher.call("monitor", "Open_vSwitch", "m1",
+                               {"Bridge": {"columns": ["name"]}})
+        self.assertEqual(initial["result"], {})
+        r = c.call("transact", "Open_vSwitch",
+                   {"op": "insert", "table": "Open_vSwitch", "row": {"bridges": ["named-uuid", "b"]}},
+                   {"op": "insert", "table": "Bridge", "uuid-name": "b", "row": {"name": "br0"}})
+        self.assertIsNone(r["error"])
+        self.assertEqual(len(r["result"]), 2)
+        bridge_uuid = r["result"][1]["uuid"][1]
+        # The watcher is told about the new bridge.
+        note = watcher._read_message()
+        self.assertEqual(note["method"], "update")
+        self.assertEqual(note["params"][0], "m1")
+        self.assertEqual(note["params"][1]["Bridge"][bridge_uuid]["new"], {"name": "br0"})
+
+        # A client monitoring itself gets the update before its transact reply.
+        c.call("monitor", "Open_vSwitch", "self", {"Bridge": {"columns": ["fail_mode"]}})
+        r = c.call("transact", "Open_vSwitch",
+                   {"op": "update", "table": "Bridge", "where": [["name", "==", "br0"]],
+                    "row": {"fail_mode": "secure"}})
+        self.assertEqual(r["result"], [{"count": 1}])
+        updates = [n for n in c.notes if n.get("method") == "update"]
+        self.assertTrue(updates, "the update did not arrive before the reply")
+        change = updates[0]["params"][1]["Bridge"][bridge_uuid]
+        self.assertEqual(change["new"], {"fail_mode": "secure"})
+        self.assertEqual(change["old"], {"fail_mode": ["set", []]})
+        # Bridge.name is immutable in the schema: refused, and nothing else in it ran.
+        r = c.call("transact", "Open_vSwitch",
+                   {"op": "update", "table": "Bridge", "where": [], "row": {"name": "x"}},
+                   {"op": "comment", "comment": "never reached"})
+        self.assertEqual(r["result"][0]["error"], "constraint violation")
+        self.assertIsNone(r["result"][1])
+
+        bad = c.call("transact", "Open_vSwitch",
+                     {"op": "insert", "table": "Bridge", "row": {"name": 7}})
+        self.assertIn("error", bad["result"][0])
+        sel = c.call("transact", "Open_vSwitch",
+                     {"op": "select", "table": "Bridge", "where": [], "columns": ["name"]})
+        self.assertEqual(sel["result"][0]["rows"], [{"name": "br0"}])
+
+        # Locks: the second asker waits, then gets "locked" when the first unlocks.
+        self.assertEqual(c.call("lock", "L")["result"], {"locked": True})
+        self.assertEqual(watcher.call("lock", "L")["result"], {"locked": False})
+        c.call("unlock", "L")
+        note = watcher._read_message()
+        self.assertEqual(note["method"], "locked")
+
+        # Garbage from one client does not hurt the others.
+        junk = socket.socket(socket.AF_UNIX)
+        junk.connect(self.sock)
+        junk.sendall(b"not json at all")
+        junk.close()
+        self.assertEqual(c.call("echo", "still here")["result"], ["still here"])
+        c.close()
+        watcher.close()
+
+    def test_survives_restart(self):
+        c = Client(self.sock)
+        # Bridge is not a root table: a bridge nothing refers to would be collected at once.
+        c.call("transact", "Open_vSwitch",
+               {"op": "insert", "table": "Open_vSwitch", "row": {"bridges": ["named-uuid", "k"]}},
+               {"op": "insert", "table": "Bridge", "uuid-name": "k", "row": {"name": "keep"}})
+        c.close()
+        self.stop()
+        self.start()
+        c = Client(self.sock)
+        sel = c.call("transact", "Open_vSwitch",
+                     {"op": "select", "table": "Bridge", "where": [], "columns": ["name"]})
+        self.assertEqual(sel["result"][0]["rows"], [{"name": "keep"}])
+        c.close()
+
+    def test_real_ovs_vsctl(self):
+        if shutil.which("ovs-vsctl") is None:
+            self.skipTest("ovs-vsctl not installed (scripts/install-deps.sh installs it)")
+
+        def vsctl(*args):
+            p = subprocess.run(["ovs-vsctl", f"--db=unix:{self.sock}", "--no-wait",
+                                "--timeout=20", *args], capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual(p.returncode, 0, f"ovs-vsctl {' '.join(args)}: {p.stderr}")
+            return p.stdout
+
+        vsctl("init")
+        vsctl("add-br", "br0")
+        vsctl("add-port", "br0", "p1")
+        self.assertEqual(vsctl("list-br").split(), ["br0"])
+        self.assertEqual(vsctl("list-ports", "br0").split(), ["p1"])
+        self.assertIn('Bridge br0', vsctl("show"))
+        vsctl("del-br", "br0")
+        self.assertEqual(vsctl("list-br").strip(), "")
+
+
+if __name__ == "__main__":
+    unittest.main()
