@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -63,6 +64,8 @@ class VsdbServer(unittest.TestCase):
         self.start()
 
     def start(self):
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)  # left by a killed server; wait for the new one's
         self.proc = subprocess.Popen([os.path.join(BIN_DIR, "vsdb-server"), self.db,
                                       f"--remote=punix:{self.sock}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -159,6 +162,39 @@ class VsdbServer(unittest.TestCase):
         sel = c.call("transact", "Open_vSwitch",
                      {"op": "select", "table": "Bridge", "where": [], "columns": ["name"]})
         self.assertEqual(sel["result"][0]["rows"], [{"name": "keep"}])
+        c.close()
+
+    def test_kill_9_loses_no_acknowledged_transaction(self):
+        c = Client(self.sock)
+        c.call("transact", "Open_vSwitch", {"op": "insert", "table": "Open_vSwitch", "row": {}})
+        acked = []
+        # The kill lands at an arbitrary point of a stream of commits, possibly inside one.
+        killer = threading.Timer(0.3, os.kill, (self.proc.pid, 9))
+        killer.start()
+        self.addCleanup(killer.cancel)
+        for i in range(100000):
+            try:
+                r = c.call("transact", "Open_vSwitch",
+                           {"op": "mutate", "table": "Open_vSwitch", "where": [],
+                            "mutations": [["external_ids", "insert",
+                                           ["map", [[f"k{i}", f"v{i}"]]]]]})
+            except (ConnectionError, OSError, socket.timeout):
+                break
+            if r.get("error") is None and r["result"][0].get("count") == 1:
+                acked.append(f"k{i}")
+        self.assertGreater(len(acked), 10, "the server died before the test began")
+        self.proc.wait(timeout=10)
+        self.start()
+        c = Client(self.sock)
+        sel = c.call("transact", "Open_vSwitch",
+                     {"op": "select", "table": "Open_vSwitch", "where": [],
+                      "columns": ["external_ids"]})
+        stored = dict(sel["result"][0]["rows"][0]["external_ids"][1])
+        missing = [k for k in acked if k not in stored]
+        self.assertEqual(missing, [], "acknowledged transactions lost")
+        # Consistent: every stored key is one the client sent, with its value.
+        for k, v in stored.items():
+            self.assertEqual(v, "v" + k[1:])
         c.close()
 
     def test_real_ovs_vsctl(self):
