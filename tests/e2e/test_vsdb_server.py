@@ -16,9 +16,12 @@ from vsenv import BIN_DIR, wait_for
 
 
 class Client:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(path)
+    def __init__(self, path=None, tcp_port=None):
+        if tcp_port is not None:
+            self.sock = socket.create_connection(("127.0.0.1", tcp_port), timeout=10)
+        else:
+            self.sock = socket.socket(socket.AF_UNIX)
+            self.sock.connect(path)
         self.buf = b""
         self.next_id = 0
         self.notes = []
@@ -66,8 +69,10 @@ class VsdbServer(unittest.TestCase):
     def start(self):
         if os.path.exists(self.sock):
             os.unlink(self.sock)  # left by a killed server; wait for the new one's
+        self.tcp_port = 20000 + os.getpid() % 20000
         self.proc = subprocess.Popen([os.path.join(BIN_DIR, "vsdb-server"), self.db,
-                                      f"--remote=punix:{self.sock}"],
+                                      f"--remote=punix:{self.sock}",
+                                      f"--remote=ptcp:{self.tcp_port}:127.0.0.1"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.addCleanup(self.stop)
         wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None, timeout=10,
@@ -148,6 +153,27 @@ class VsdbServer(unittest.TestCase):
         self.assertEqual(c.call("echo", "still here")["result"], ["still here"])
         c.close()
         watcher.close()
+
+    def test_many_clients_over_tcp_and_unix(self):
+        first = Client(self.sock)
+        first.call("transact", "Open_vSwitch", {"op": "insert", "table": "Open_vSwitch", "row": {}})
+        clients = [Client(tcp_port=self.tcp_port) if i % 2 else Client(self.sock)
+                   for i in range(40)]
+        hog = socket.socket(socket.AF_UNIX)  # sends half a request and never finishes it
+        hog.connect(self.sock)
+        hog.sendall(b'{"method":"transact","params":["Open_vSwitch",{"op":')
+        for i, c in enumerate(clients):
+            r = c.call("transact", "Open_vSwitch",
+                       {"op": "mutate", "table": "Open_vSwitch", "where": [],
+                        "mutations": [["external_ids", "insert", ["map", [[f"c{i}", "x"]]]]]})
+            self.assertEqual(r["result"], [{"count": 1}])
+        sel = first.call("transact", "Open_vSwitch",
+                         {"op": "select", "table": "Open_vSwitch", "where": [],
+                          "columns": ["external_ids"]})
+        self.assertEqual(len(sel["result"][0]["rows"][0]["external_ids"][1]), 40)
+        hog.close()
+        for c in clients + [first]:
+            c.close()
 
     def test_survives_restart(self):
         c = Client(self.sock)
