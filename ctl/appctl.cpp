@@ -8,6 +8,7 @@
 #include "base/asio.hpp"
 
 #include "base/json_framing.hpp"
+#include "base/paths.hpp"
 
 namespace asio = boost::asio;
 using json = nlohmann::json;
@@ -21,8 +22,7 @@ constexpr const char* kUsage =
 
 std::string target_path(const std::string& target) {
     if (target.find('/') != std::string::npos) return target;
-    const char* rundir = std::getenv("VS_RUNDIR");
-    return std::string(rundir && *rundir ? rundir : "/var/run/vswitch") + "/" + target + ".ctl";
+    return vs::run_dir() + "/" + target + ".ctl";
 }
 
 int run(int argc, char** argv) {

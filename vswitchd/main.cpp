@@ -11,6 +11,7 @@
 #include "base/asio.hpp"
 
 #include "base/log.hpp"
+#include "base/paths.hpp"
 #include "vswitchd/port_spec.hpp"
 #include "vswitchd/switch_daemon.hpp"
 
@@ -20,11 +21,6 @@ using namespace vs;
 namespace {
 
 VS_LOG_MODULE(main_log, "vswitchd");
-
-std::string env_or(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? v : fallback;
-}
 
 std::vector<int> parse_cpu_list(const std::string& text) {
     std::vector<int> cpus;
@@ -60,7 +56,7 @@ int run(int argc, char** argv) {
         "[mtu_request=N] [n_rxq=N]\" (repeatable)")(
         "no-internal-port", po::bool_switch(&no_internal),
         "do not create the bridge's internal (TAP) port")(
-        "rundir", po::value(&config.rundir)->default_value(env_or("VS_RUNDIR", "/var/run/vswitch")),
+        "rundir", po::value(&config.rundir)->default_value(run_dir()),
         "directory for sockets and pid files ($VS_RUNDIR)")(
         "unixctl", po::value(&config.unixctl_path), "control socket (default RUNDIR/vswitchd.ctl)")(
         "pmd-threads", po::value(&config.datapath.n_pmds)->default_value(1), "PMD threads")(

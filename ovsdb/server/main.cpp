@@ -10,6 +10,7 @@
 
 #include "base/asio.hpp"
 #include "base/log.hpp"
+#include "base/paths.hpp"
 #include "ovsdb/server/db_server.hpp"
 
 namespace po = boost::program_options;
@@ -18,11 +19,6 @@ using namespace vs;
 namespace {
 
 VS_LOG_MODULE(main_log, "vsdb-server");
-
-std::string env_or(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? v : fallback;
-}
 
 int run(int argc, char** argv) {
     std::string db_file, schema_file = std::string(VS_OVSDB_SCHEMA_DIR) + "/vswitch.ovsschema";
@@ -58,8 +54,8 @@ int run(int argc, char** argv) {
         std::cout << "vsdb-server (vswitch) 0.1.0\n";
         return 0;
     }
-    const std::string rundir = env_or("VS_RUNDIR", "/var/run/vswitch");
-    const std::string dbdir = env_or("VS_DBDIR", "/var/lib/vswitch");
+    const std::string rundir = run_dir();
+    const std::string dbdir = db_dir();
     if (db_file.empty()) {
         ::mkdir(dbdir.c_str(), 0755);
         db_file = dbdir + "/conf.db";
