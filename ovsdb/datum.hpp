@@ -43,6 +43,9 @@ struct Datum {
                                               const SymbolTable* symbols = nullptr);
 // The shortest RFC 7047 form: a one-element set as a bare atom, maps as ["map", ...].
 [[nodiscard]] Json datum_to_json(const Datum& datum, const Type& type);
+// The same as datum_to_json(datum, type).dump() (invalid UTF-8 replaced), written straight into
+// text: what the store writes for every changed set or map column, so it must be cheap.
+void append_datum_json(std::string& out, const Datum& datum, const Type& type);
 // The value of a new row's column: empty when min is 0, else the type's default atom(s).
 [[nodiscard]] Datum default_datum(const Type& type);
 [[nodiscard]] Atom default_atom(AtomicType type);

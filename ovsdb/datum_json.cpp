@@ -158,4 +158,64 @@ Json datum_to_json(const Datum& datum, const Type& type) {
     return Json::array({"set", elements});
 }
 
+namespace {
+
+void append_uuid(std::string& out, const Uuid& uuid) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < uuid.bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+        out.push_back(kDigits[uuid.bytes[i] >> 4]);
+        out.push_back(kDigits[uuid.bytes[i] & 0x0f]);
+    }
+}
+
+void append_atom_json(std::string& out, const Atom& atom) {
+    switch (atom_type(atom)) {
+        case AtomicType::kInteger:
+            out += std::to_string(std::get<std::int64_t>(atom));
+            return;
+        case AtomicType::kBoolean:
+            out += std::get<bool>(atom) ? "true" : "false";
+            return;
+        case AtomicType::kUuid:
+            out += "[\"uuid\",\"";
+            append_uuid(out, std::get<Uuid>(atom));
+            out += "\"]";
+            return;
+        case AtomicType::kReal:
+        case AtomicType::kString:
+            // Escaping and number formatting exactly as the JSON library does them.
+            out += atom_to_json(atom).dump(-1, ' ', false, Json::error_handler_t::replace);
+            return;
+    }
+}
+
+}  // namespace
+
+void append_datum_json(std::string& out, const Datum& datum, const Type& type) {
+    if (type.is_map()) {
+        out += "[\"map\",[";
+        for (std::size_t i = 0; i < datum.size() && i < datum.values.size(); ++i) {
+            if (i != 0) out.push_back(',');
+            out.push_back('[');
+            append_atom_json(out, datum.keys[i]);
+            out.push_back(',');
+            append_atom_json(out, datum.values[i]);
+            out.push_back(']');
+        }
+        out += "]]";
+        return;
+    }
+    if (datum.size() == 1) {
+        append_atom_json(out, datum.keys[0]);
+        return;
+    }
+    out += "[\"set\",[";
+    for (std::size_t i = 0; i < datum.size(); ++i) {
+        if (i != 0) out.push_back(',');
+        append_atom_json(out, datum.keys[i]);
+    }
+    out += "]]";
+}
+
 }  // namespace vs::ovsdb

@@ -108,14 +108,29 @@ Type any_size(const Type& type, bool keep_constraints) {
     return t;
 }
 
+// Both are canonical (sorted keys), so one merge keeps the result canonical: inserting into a
+// large set costs a copy, not a sort.
 Datum insert(const Datum& datum, const Datum& extra) {
-    Datum out = datum;
-    for (std::size_t i = 0; i < extra.size(); ++i) {
-        if (datum.find(extra.keys[i])) continue;  // an existing map key keeps its value
-        out.keys.push_back(extra.keys[i]);
-        if (!extra.values.empty()) out.values.push_back(extra.values[i]);
+    Datum out;
+    out.keys.reserve(datum.size() + extra.size());
+    const bool is_map = !datum.values.empty() || !extra.values.empty();
+    if (is_map) out.values.reserve(datum.size() + extra.size());
+    std::size_t i = 0;
+    std::size_t j = 0;
+    auto take = [&](const Datum& from, std::size_t k) {
+        out.keys.push_back(from.keys[k]);
+        if (is_map) out.values.push_back(from.values[k]);
+    };
+    while (i < datum.size() || j < extra.size()) {
+        if (j == extra.size() || (i < datum.size() && datum.keys[i] < extra.keys[j])) {
+            take(datum, i++);
+        } else if (i == datum.size() || extra.keys[j] < datum.keys[i]) {
+            take(extra, j++);
+        } else {
+            take(datum, i++);  // an existing map key keeps its value
+            ++j;
+        }
     }
-    (void)out.canonicalize();
     return out;
 }
 

@@ -21,17 +21,18 @@ DbResult<void> MemoryDb::load() {
     for (const auto& [name, table] : schema_.tables) {
         auto rows = store_->load(name);
         if (!rows) return tl::unexpected(rows.error());
-        TableRows& all = tables_[name];
+        TableRows& all = state_.tables[name];
         for (auto& [uuid, version, row] : *rows)
             all[uuid] = RowState{version, std::move(row)};
     }
+    rebuild_derived_state(schema_, state_);
     return {};
 }
 
 TransactResult MemoryDb::transact(const Json& operations,
                                   const std::function<bool(std::string_view)>& holds_lock) {
     TransactResult result;
-    Transaction txn(schema_, tables_, holds_lock);
+    Transaction txn(schema_, state_, holds_lock);  // rolls back unless committed
     if (!txn.execute(operations, result.results)) {
         if (txn.blocked()) {
             result.results = Json::array();
@@ -45,26 +46,25 @@ TransactResult MemoryDb::transact(const Json& operations,
         return result;
     }
     auto changes = txn.take_changes();
-    if (changes.empty()) return result;
-    if (auto ok = write_through(changes, txn.working()); !ok) {
-        result.results.push_back(Json{{"error", "I/O error"}, {"details", ok.error().details}});
-        return result;
+    if (!changes.empty()) {
+        if (auto ok = write_through(changes, txn.durable()); !ok) {
+            result.results.push_back(Json{{"error", "I/O error"}, {"details", ok.error().details}});
+            return result;
+        }
     }
-    for (auto& [name, rows] : txn.working())
-        tables_[name] = std::move(rows);
+    txn.commit();
     result.changes = std::move(changes);
     return result;
 }
 
-DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes,
-                                       const Tables& working) {
-    if (auto ok = store_->begin(); !ok) return ok;
+DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes, bool durable) {
+    if (auto ok = store_->begin(durable); !ok) return ok;
     DbResult<void> status;
     for (const auto& change : changes) {
         if (!change.new_row) {
             status = store_->erase(change.table, change.uuid);
         } else {
-            const Uuid& version = working.find(change.table)->second.at(change.uuid).version;
+            const Uuid& version = state_.tables.find(change.table)->second.at(change.uuid).version;
             if (!change.old_row) {
                 status = store_->insert(change.table, change.uuid, version, *change.new_row);
             } else {
@@ -73,7 +73,8 @@ DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes,
                     const auto old = change.old_row->find(name);
                     if (old == change.old_row->end() || old->second != datum) changed[name] = datum;
                 }
-                status = store_->update(change.table, change.uuid, version, changed);
+                status =
+                    store_->update(change.table, change.uuid, version, changed, &*change.old_row);
             }
         }
         if (!status) break;
@@ -88,8 +89,8 @@ DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes,
 
 void MemoryDb::for_each_row(std::string_view table,
                             const std::function<void(const Uuid&, const Store::Row&)>& fn) const {
-    const auto it = tables_.find(table);
-    if (it == tables_.end()) return;
+    const auto it = state_.tables.find(table);
+    if (it == state_.tables.end()) return;
     for (const auto& [uuid, state] : it->second)
         fn(uuid, state.row);
 }

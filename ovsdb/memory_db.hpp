@@ -1,7 +1,7 @@
 // MemoryDb: the Database implementation — every row held in memory (table -> uuid -> version and
-// columns), loaded once from the Store; each transact runs a Transaction on a copy-on-write view
-// and, when every check passed, writes the changed rows through to the Store in one SQLite
-// transaction before installing the new tables. A failure leaves memory and file as they were.
+// columns), loaded once from the Store; each transact runs a Transaction in place and, when every
+// check passed, writes the changed rows through to the Store in one SQLite transaction before
+// committing in memory. A failure rolls back memory and file to what they were.
 #pragma once
 
 #include <memory>
@@ -27,12 +27,11 @@ class MemoryDb final : public Database {
   private:
     MemoryDb(DatabaseSchema schema, std::unique_ptr<Store> store);
     [[nodiscard]] DbResult<void> load();
-    [[nodiscard]] DbResult<void> write_through(const std::vector<RowChange>& changes,
-                                               const Tables& working);
+    [[nodiscard]] DbResult<void> write_through(const std::vector<RowChange>& changes, bool durable);
 
     DatabaseSchema schema_;
     std::unique_ptr<Store> store_;
-    Tables tables_;
+    DbState state_;
 };
 
 }  // namespace vs::ovsdb

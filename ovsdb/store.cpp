@@ -1,6 +1,7 @@
 // Store: OVSDB rows in SQLite. Encoding of datums into SQLite values (native for scalars and
-// optional scalars, RFC 7047 JSON text for sets and maps), table creation from the schema, the
-// schema check through `_meta`, and the cached prepared statements of insert/update/erase/load.
+// optional scalars, one link-table row per element for sets of references, RFC 7047 JSON text
+// for other sets and maps), table creation from the schema, the schema check through `_meta`,
+// and the cached prepared statements of insert/update/erase/load.
 #include "ovsdb/store.hpp"
 
 #include <sqlite3.h>
@@ -13,6 +14,8 @@ namespace vs::ovsdb {
 namespace {
 
 constexpr char kKeySep = '\x1f';  // separates the parts of a statement cache key
+// Version of the table layout below, kept in _meta: 2 = sets of references in link tables.
+constexpr const char* kLayout = "2";
 
 std::string quote(std::string_view name) {
     std::string out = "\"";
@@ -28,6 +31,19 @@ std::string quote(std::string_view name) {
 
 bool is_native(const Type& type) {
     return type.is_scalar() || type.is_optional_scalar();
+}
+
+// Sets of references (Bridge.ports, Port.interfaces...) grow with the configuration; one row per
+// element in a link table keeps adding a port to a big bridge a one-row write.
+bool is_link(const Type& type) {
+    return !type.value && type.key.is_ref() && !is_native(type);
+}
+
+std::string link_table(std::string_view table, std::string_view column) {
+    std::string name(table);
+    name += '.';
+    name += column;
+    return name;
 }
 
 std::string_view sql_type(const Type& type) {
@@ -52,11 +68,22 @@ std::string dump(const Json& json) {
     return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-// The schema's own columns (without _uuid/_version), in schema order.
+// The schema's own columns kept in the table itself (without _uuid/_version and link columns),
+// in schema order.
 std::vector<const ColumnSchema*> data_columns(const TableSchema& table) {
     std::vector<const ColumnSchema*> out;
     for (const ColumnSchema& column : table.columns) {
-        if (!is_implicit_column(column.name)) {
+        if (!is_implicit_column(column.name) && !is_link(column.type)) {
+            out.push_back(&column);
+        }
+    }
+    return out;
+}
+
+std::vector<const ColumnSchema*> link_columns(const TableSchema& table) {
+    std::vector<const ColumnSchema*> out;
+    for (const ColumnSchema& column : table.columns) {
+        if (is_link(column.type)) {
             out.push_back(&column);
         }
     }
@@ -89,7 +116,9 @@ int bind_atom(sqlite3_stmt* stmt, int index, const Atom& atom) {
 
 int bind_datum(sqlite3_stmt* stmt, int index, const Datum& datum, const Type& type) {
     if (!is_native(type)) {
-        return bind_text(stmt, index, dump(datum_to_json(datum, type)));
+        std::string text;
+        append_datum_json(text, datum, type);
+        return bind_text(stmt, index, text);
     }
     if (datum.empty()) {
         return sqlite3_bind_null(stmt, index);
@@ -206,7 +235,7 @@ DbResult<std::unique_ptr<Store>> Store::open(const std::string& path,
     }
     std::unique_ptr<Store> store(new Store(db, schema));
     sqlite3_busy_timeout(db, 5000);
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"}) {
         if (auto ok = store->exec(pragma); !ok) {
             return tl::unexpected(ok.error());
         }
@@ -291,17 +320,37 @@ DbResult<void> Store::check_meta() {
             return db_fail("schema mismatch",
                            "the database file was written with a different schema");
         }
+        auto layout = prepared("meta-layout", "SELECT value FROM _meta WHERE key = 'layout'");
+        if (!layout) {
+            return tl::unexpected(layout.error());
+        }
+        StmtReset reset(*layout);
+        if (sqlite3_step(*layout) != SQLITE_ROW || column_text(*layout, 0) != kLayout) {
+            return db_fail("schema mismatch",
+                           "the database file uses another table layout (made by an older "
+                           "version); export it with an older vsdb-server or start afresh");
+        }
         return {};
     }
-    auto insert = prepared("meta-insert", "INSERT INTO _meta (key, value) VALUES ('schema', ?1)");
+    auto insert = prepared("meta-insert", "INSERT INTO _meta (key, value) VALUES (?1, ?2)");
     if (!insert) {
         return tl::unexpected(insert.error());
     }
-    StmtReset reset(*insert);
-    if (const int rc = bind_text(*insert, 1, dump(ours)); rc != SQLITE_OK) {
-        return tl::unexpected(sqlite_error(rc));
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"schema", dump(ours)}, {"layout", kLayout}}) {
+        StmtReset reset(*insert);
+        int rc = bind_text(*insert, 1, key);
+        if (rc == SQLITE_OK) {
+            rc = bind_text(*insert, 2, value);
+        }
+        if (rc != SQLITE_OK) {
+            return tl::unexpected(sqlite_error(rc));
+        }
+        if (auto ok = step_done(*insert); !ok) {
+            return ok;
+        }
     }
-    return step_done(*insert);
+    return {};
 }
 
 DbResult<void> Store::init_schema() {
@@ -322,6 +371,15 @@ DbResult<void> Store::init_schema() {
             if (auto ok = exec(sql.c_str()); !ok) {
                 return ok;
             }
+            for (const ColumnSchema* column : link_columns(table)) {
+                const std::string link = "CREATE TABLE IF NOT EXISTS " +
+                                         quote(link_table(name, column->name)) +
+                                         " (\"_uuid\" TEXT NOT NULL, \"ref\" TEXT NOT NULL, "
+                                         "PRIMARY KEY (\"_uuid\", \"ref\")) WITHOUT ROWID";
+                if (auto ok = exec(link.c_str()); !ok) {
+                    return ok;
+                }
+            }
         }
         return exec("COMMIT");
     };
@@ -332,14 +390,30 @@ DbResult<void> Store::init_schema() {
     return result;
 }
 
-DbResult<void> Store::begin() {
+DbResult<void> Store::begin(bool durable) {
+    if (durable) {
+        if (auto ok = exec("PRAGMA synchronous=FULL"); !ok) {
+            return ok;
+        }
+        durable_ = true;
+    }
     return exec("BEGIN IMMEDIATE");
 }
 DbResult<void> Store::commit() {
-    return exec("COMMIT");
+    auto ok = exec("COMMIT");
+    end_durable();
+    return ok;
 }
 DbResult<void> Store::rollback() {
-    return exec("ROLLBACK");
+    auto ok = exec("ROLLBACK");
+    end_durable();
+    return ok;
+}
+void Store::end_durable() {
+    if (durable_) {
+        (void)exec("PRAGMA synchronous=NORMAL");
+        durable_ = false;
+    }
 }
 
 DbResult<void> Store::insert(std::string_view table, const Uuid& uuid, const Uuid& version,
@@ -387,11 +461,76 @@ DbResult<void> Store::insert(std::string_view table, const Uuid& uuid, const Uui
     if (rc != SQLITE_OK) {
         return tl::unexpected(sqlite_error(rc));
     }
+    if (auto ok = step_done(*stmt); !ok) {
+        return ok;
+    }
+    for (const ColumnSchema* column : link_columns(**schema)) {
+        const auto it = row.find(column->name);
+        if (it == row.end()) {
+            continue;
+        }
+        if (auto ok = write_links(table, column->name, uuid, Datum{}, it->second); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+DbResult<void> Store::link_step(const char* what, std::string_view table, std::string_view column,
+                                const Uuid& uuid, const Atom* ref) {
+    const std::string link = link_table(table, column);
+    const std::string key = std::string(what) + kKeySep + link;
+    std::string sql;
+    if (!statements_.contains(key)) {
+        if (std::string_view(what) == "link-insert") {
+            sql = "INSERT INTO " + quote(link) + " (\"_uuid\", \"ref\") VALUES (?1, ?2)";
+        } else if (std::string_view(what) == "link-delete") {
+            sql = "DELETE FROM " + quote(link) + " WHERE \"_uuid\" = ?1 AND \"ref\" = ?2";
+        } else {
+            sql = "DELETE FROM " + quote(link) + " WHERE \"_uuid\" = ?1";
+        }
+    }
+    auto stmt = prepared(key, sql);
+    if (!stmt) {
+        return tl::unexpected(stmt.error());
+    }
+    StmtReset reset(*stmt);
+    int rc = bind_text(*stmt, 1, to_string(uuid));
+    if (rc == SQLITE_OK && ref != nullptr) {
+        rc = bind_text(*stmt, 2, to_string(std::get<Uuid>(*ref)));
+    }
+    if (rc != SQLITE_OK) {
+        return tl::unexpected(sqlite_error(rc));
+    }
     return step_done(*stmt);
 }
 
+DbResult<void> Store::write_links(std::string_view table, std::string_view column, const Uuid& uuid,
+                                  const Datum& before, const Datum& after) {
+    // Both sides are canonical (sorted): walk them together and write only the difference.
+    const auto& a = before.keys;
+    const auto& b = after.keys;
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < a.size() || j < b.size()) {
+        DbResult<void> ok;
+        if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+            ok = link_step("link-delete", table, column, uuid, &a[i++]);
+        } else if (i == a.size() || b[j] < a[i]) {
+            ok = link_step("link-insert", table, column, uuid, &b[j++]);
+        } else {
+            ++i;
+            ++j;
+        }
+        if (!ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
 DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uuid& version,
-                             const Row& changed_columns) {
+                             const Row& changed_columns, const Row* before) {
     auto schema = table_of(table);
     if (!schema) {
         return tl::unexpected(schema.error());
@@ -402,6 +541,9 @@ DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uui
         const ColumnSchema* column = (*schema)->find_column(name);
         if (column == nullptr || is_implicit_column(name)) {
             return db_fail("constraint violation", "unknown column " + name);
+        }
+        if (is_link(column->type)) {
+            continue;  // written below, element by element
         }
         if (auto ok = check_datum(datum, column->type); !ok) {
             return ok;
@@ -440,11 +582,36 @@ DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uui
         return db_fail("I/O error",
                        "no row " + to_string(uuid) + " in table " + std::string(table));
     }
+    for (const ColumnSchema* column : link_columns(**schema)) {
+        const auto it = changed_columns.find(column->name);
+        if (it == changed_columns.end()) {
+            continue;
+        }
+        const Datum* old_datum = nullptr;
+        if (before != nullptr) {
+            const auto old_it = before->find(column->name);
+            if (old_it != before->end()) {
+                old_datum = &old_it->second;
+            }
+        }
+        if (old_datum == nullptr) {
+            if (auto ok = link_step("link-clear", table, column->name, uuid, nullptr); !ok) {
+                return ok;
+            }
+        }
+        static const Datum no_links;
+        if (auto ok = write_links(table, column->name, uuid, old_datum ? *old_datum : no_links,
+                                  it->second);
+            !ok) {
+            return ok;
+        }
+    }
     return {};
 }
 
 DbResult<void> Store::erase(std::string_view table, const Uuid& uuid) {
-    if (auto schema = table_of(table); !schema) {
+    auto schema = table_of(table);
+    if (!schema) {
         return tl::unexpected(schema.error());
     }
     std::string key = "erase" + std::string(1, kKeySep) + std::string(table);
@@ -466,6 +633,11 @@ DbResult<void> Store::erase(std::string_view table, const Uuid& uuid) {
     if (sqlite3_changes(db_) == 0) {
         return db_fail("I/O error",
                        "no row " + to_string(uuid) + " in table " + std::string(table));
+    }
+    for (const ColumnSchema* column : link_columns(**schema)) {
+        if (auto ok = link_step("link-clear", table, column->name, uuid, nullptr); !ok) {
+            return ok;
+        }
     }
     return {};
 }
@@ -514,7 +686,62 @@ DbResult<std::vector<Store::LoadedRow>> Store::load(std::string_view table) {
         }
         rows.emplace_back(*uuid, *version, std::move(row));
     }
+    if (auto ok = load_links(**schema, rows); !ok) {
+        return tl::unexpected(ok.error());
+    }
     return rows;
+}
+
+DbResult<void> Store::load_links(const TableSchema& table, std::vector<LoadedRow>& rows) {
+    const std::vector<const ColumnSchema*> links = link_columns(table);
+    if (links.empty()) {
+        return {};
+    }
+    std::map<Uuid, Row*> by_uuid;
+    for (auto& [uuid, version, row] : rows) {
+        by_uuid.emplace(uuid, &row);
+    }
+    for (const ColumnSchema* column : links) {
+        for (auto& [uuid, version, row] : rows) {
+            row[column->name] = Datum{};
+        }
+        const std::string link = link_table(table.name, column->name);
+        const std::string sql = "SELECT \"_uuid\", \"ref\" FROM " + quote(link);
+        auto stmt = prepared("link-load" + std::string(1, kKeySep) + link, sql);
+        if (!stmt) {
+            return tl::unexpected(stmt.error());
+        }
+        StmtReset reset(*stmt);
+        for (;;) {
+            const int rc = sqlite3_step(*stmt);
+            if (rc == SQLITE_DONE) {
+                break;
+            }
+            if (rc != SQLITE_ROW) {
+                return tl::unexpected(sqlite_error(rc));
+            }
+            auto uuid = read_uuid(*stmt, 0);
+            auto ref = read_uuid(*stmt, 1);
+            if (!uuid || !ref) {
+                return tl::unexpected(!uuid ? uuid.error() : ref.error());
+            }
+            const auto owner = by_uuid.find(*uuid);
+            if (owner == by_uuid.end()) {
+                return db_fail("I/O error", link + " names a missing row " + to_string(*uuid));
+            }
+            owner->second->at(column->name).keys.emplace_back(*ref);
+        }
+        for (auto& [uuid, version, row] : rows) {
+            Datum& datum = row.at(column->name);
+            if (!datum.canonicalize()) {
+                return db_fail("I/O error", "duplicate element in " + link);
+            }
+            if (auto ok = check_datum(datum, column->type); !ok) {
+                return ok;
+            }
+        }
+    }
+    return {};
 }
 
 }  // namespace vs::ovsdb

@@ -1,8 +1,10 @@
 // Store: the durable copy of one OVSDB database in a SQLite file. One SQLite table per schema
 // table (same name), with `_uuid` and `_version` TEXT columns and one column per OVSDB column:
-// scalars and optional scalars as native SQLite values (NULL when an optional is empty), sets and
-// maps as TEXT holding their RFC 7047 JSON, so the file reads well with the sqlite3 tool. A
-// `_meta` table keeps the schema JSON; opening with a different schema is refused.
+// scalars and optional scalars as native SQLite values (NULL when an optional is empty), sets of
+// references as link tables named "Table.column" with one (_uuid, ref) row per element, other
+// sets and maps as TEXT holding their RFC 7047 JSON, so the file reads well with the sqlite3
+// tool (SELECT p.name FROM "Bridge.ports" l JOIN Port p ON p._uuid = l.ref). A `_meta` table
+// keeps the schema JSON and the layout version; opening with a different one is refused.
 #pragma once
 
 #include <map>
@@ -24,7 +26,8 @@ namespace vs::ovsdb {
 
 // Design: the server keeps every row in memory (loaded once with load()) and writes each change
 // through here; one OVSDB transaction is one SQLite transaction (begin/commit/rollback, BEGIN
-// IMMEDIATE). WAL journal with synchronous=FULL: a commit that returned survives kill -9. Prepared
+// IMMEDIATE). WAL journal with synchronous=NORMAL: a commit that returned is in the file and
+// survives kill -9 of the process; commit(true) also syncs it to the disk (power loss). Prepared
 // statements are cached per (operation, table, columns); SQL text only ever contains quoted
 // identifiers from the validated schema, values are always bound.
 // Thread: one thread at a time (the database thread); not thread-safe.
@@ -44,7 +47,8 @@ class Store {
     Store(Store&&) = delete;
     Store& operator=(Store&&) = delete;
 
-    [[nodiscard]] DbResult<void> begin();
+    // `durable`: the commit also waits for the disk (RFC 7047 "commit" with "durable": true).
+    [[nodiscard]] DbResult<void> begin(bool durable = false);
     [[nodiscard]] DbResult<void> commit();
     [[nodiscard]] DbResult<void> rollback();
 
@@ -52,9 +56,11 @@ class Store {
     // "constraint violation".
     [[nodiscard]] DbResult<void> insert(std::string_view table, const Uuid& uuid,
                                         const Uuid& version, const Row& row);
-    // Writes `changed_columns` and the new version of an existing row.
+    // Writes `changed_columns` and the new version of an existing row. With `before` (the row's
+    // previous columns) sets of references are written as the difference.
     [[nodiscard]] DbResult<void> update(std::string_view table, const Uuid& uuid,
-                                        const Uuid& version, const Row& changed_columns);
+                                        const Uuid& version, const Row& changed_columns,
+                                        const Row* before = nullptr);
     [[nodiscard]] DbResult<void> erase(std::string_view table, const Uuid& uuid);
     // Every row of `table` with every column, in no particular order.
     [[nodiscard]] DbResult<std::vector<LoadedRow>> load(std::string_view table);
@@ -76,8 +82,19 @@ class Store {
     [[nodiscard]] DbResult<void> step_done(sqlite3_stmt* stmt);
     [[nodiscard]] DbResult<const TableSchema*> table_of(std::string_view table) const;
     [[nodiscard]] DbError sqlite_error(int code) const;
+    // Link tables ("Table.column", one row per element of a set of references).
+    [[nodiscard]] DbResult<void> link_step(const char* what, std::string_view table,
+                                           std::string_view column, const Uuid& uuid,
+                                           const Atom* ref);
+    [[nodiscard]] DbResult<void> write_links(std::string_view table, std::string_view column,
+                                             const Uuid& uuid, const Datum& before,
+                                             const Datum& after);
+    [[nodiscard]] DbResult<void> load_links(const TableSchema& table, std::vector<LoadedRow>& rows);
+
+    void end_durable();
 
     sqlite3* db_ = nullptr;
+    bool durable_ = false;
     DatabaseSchema schema_;
     std::map<std::string, Stmt, std::less<>> statements_;
 };

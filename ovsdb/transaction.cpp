@@ -52,9 +52,9 @@ DbResult<std::vector<const ColumnSchema*>> parse_columns(const Json& op, const T
 
 }  // namespace
 
-Transaction::Transaction(const DatabaseSchema& schema, const Tables& committed,
+Transaction::Transaction(const DatabaseSchema& schema, DbState& state,
                          const std::function<bool(std::string_view)>& holds_lock)
-    : schema_(schema), committed_(committed), holds_lock_(holds_lock) {
+    : schema_(schema), state_(state), holds_lock_(holds_lock) {
     symbol_lookup_ = [this](std::string_view name) -> std::optional<Uuid> {
         const auto it = symbols_.find(name);
         if (it == symbols_.end()) return std::nullopt;
@@ -62,26 +62,59 @@ Transaction::Transaction(const DatabaseSchema& schema, const Tables& committed,
     };
 }
 
+Transaction::~Transaction() {
+    if (!finished_) rollback();
+}
+
 const TableRows& Transaction::rows(std::string_view table) const {
-    const auto it = working_.find(table);
-    if (it != working_.end()) return it->second;
     static const TableRows empty_rows;
-    const auto committed = committed_.find(table);
-    return committed == committed_.end() ? empty_rows : committed->second;
+    const auto it = state_.tables.find(table);
+    return it == state_.tables.end() ? empty_rows : it->second;
 }
 
-TableRows& Transaction::writable(std::string_view table) {
-    auto it = working_.find(table);
-    if (it == working_.end()) {
-        const auto committed = committed_.find(table);
-        TableRows copy = committed == committed_.end() ? TableRows{} : committed->second;
-        it = working_.emplace(std::string(table), std::move(copy)).first;
+const RowState* Transaction::find_row(std::string_view table, const Uuid& uuid) const {
+    const TableRows& all = rows(table);
+    const auto it = all.find(uuid);
+    return it == all.end() ? nullptr : &it->second;
+}
+
+void Transaction::save(const TableSchema& table, const Uuid& uuid) {
+    Touched& touched = touched_[&table];
+    if (touched.contains(uuid)) return;
+    const RowState* before = find_row(table.name, uuid);
+    touched.emplace(uuid, before == nullptr ? std::nullopt : std::optional<RowState>(*before));
+}
+
+RowState& Transaction::row_for_write(const TableSchema& table, const Uuid& uuid) {
+    save(table, uuid);
+    return state_.tables[table.name].at(uuid);
+}
+
+void Transaction::put_row(const TableSchema& table, const Uuid& uuid, RowState row) {
+    save(table, uuid);
+    state_.tables[table.name][uuid] = std::move(row);
+}
+
+void Transaction::erase_row(const TableSchema& table, const Uuid& uuid) {
+    save(table, uuid);
+    state_.tables[table.name].erase(uuid);
+}
+
+void Transaction::rollback() {
+    for (auto& [table, touched] : touched_) {
+        TableRows& all = state_.tables[table->name];
+        for (auto& [uuid, before] : touched) {
+            if (before) {
+                all[uuid] = std::move(*before);
+            } else {
+                all.erase(uuid);
+            }
+        }
     }
-    return it->second;
-}
-
-bool Transaction::exists(std::string_view table, const Uuid& uuid) const {
-    return rows(table).contains(uuid);
+    touched_.clear();
+    ref_deltas_.clear();
+    index_changes_.clear();
+    finished_ = true;
 }
 
 void Transaction::collect_symbols(const Json& operations) {
@@ -144,6 +177,7 @@ DbResult<Json> Transaction::op_control(const Json& op, std::string_view name) {
         if (it == op.end() || !it->is_boolean()) {
             return db_fail("syntax error", "commit needs a boolean \"durable\"");
         }
+        durable_ = durable_ || it->get<bool>();
         return Json::object();
     }
     if (name == "abort") return db_fail("aborted", "aborted by request");
@@ -192,6 +226,17 @@ DbResult<std::vector<Uuid>> Transaction::matching(const Json& op, const TableSch
     auto clauses = parse_where(*it, table, &symbol_lookup_);
     if (!clauses) return tl::unexpected(clauses.error());
     std::vector<Uuid> out;
+    // Clients name most rows by _uuid: look those up instead of scanning the table.
+    for (const auto& clause : *clauses) {
+        if (clause.function != Function::kEqual || clause.column->name != "_uuid" ||
+            clause.value.size() != 1) {
+            continue;
+        }
+        const Uuid& uuid = std::get<Uuid>(clause.value.keys[0]);
+        const RowState* state = find_row(table.name, uuid);
+        if (state != nullptr && matches(*clauses, uuid, *state)) out.push_back(uuid);
+        return out;
+    }
     for (const auto& [uuid, state] : rows(table.name)) {
         if (matches(*clauses, uuid, state)) out.push_back(uuid);
     }
@@ -218,7 +263,7 @@ DbResult<Json> Transaction::op_insert(const Json& op, const TableSchema& table, 
     }
     for (auto& [name, datum] : *given)
         state.row[name] = std::move(datum);
-    writable(table.name)[uuid] = std::move(state);
+    put_row(table, uuid, std::move(state));
     return Json{{"uuid", Json::array({"uuid", to_string(uuid)})}};
 }
 
@@ -241,12 +286,10 @@ DbResult<Json> Transaction::op_update(const Json& op, const TableSchema& table) 
     if (!changes) return tl::unexpected(changes.error());
     auto uuids = matching(op, table);
     if (!uuids) return tl::unexpected(uuids.error());
-    if (!uuids->empty()) {
-        TableRows& all = writable(table.name);
-        for (const auto& uuid : *uuids) {
-            for (const auto& [name, datum] : *changes)
-                all.at(uuid).row[name] = datum;
-        }
+    for (const auto& uuid : *uuids) {
+        RowState& state = row_for_write(table, uuid);
+        for (const auto& [name, datum] : *changes)
+            state.row[name] = datum;
     }
     return Json{{"count", uuids->size()}};
 }
@@ -278,16 +321,13 @@ DbResult<Json> Transaction::op_mutate(const Json& op, const TableSchema& table) 
     }
     auto uuids = matching(op, table);
     if (!uuids) return tl::unexpected(uuids.error());
-    if (!uuids->empty()) {
-        TableRows& all = writable(table.name);
-        for (const auto& uuid : *uuids) {
-            RowState& state = all.at(uuid);
-            for (const auto& m : mutations) {
-                auto result = mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
-                                           m.mutator, *m.argument, &symbol_lookup_);
-                if (!result) return tl::unexpected(result.error());
-                state.row[m.column->name] = std::move(*result);
-            }
+    for (const auto& uuid : *uuids) {
+        RowState& state = row_for_write(table, uuid);
+        for (const auto& m : mutations) {
+            auto result = mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
+                                       m.mutator, *m.argument, &symbol_lookup_);
+            if (!result) return tl::unexpected(result.error());
+            state.row[m.column->name] = std::move(*result);
         }
     }
     return Json{{"count", uuids->size()}};
@@ -296,11 +336,8 @@ DbResult<Json> Transaction::op_mutate(const Json& op, const TableSchema& table) 
 DbResult<Json> Transaction::op_delete(const Json& op, const TableSchema& table) {
     auto uuids = matching(op, table);
     if (!uuids) return tl::unexpected(uuids.error());
-    if (!uuids->empty()) {
-        TableRows& all = writable(table.name);
-        for (const auto& uuid : *uuids)
-            all.erase(uuid);
-    }
+    for (const auto& uuid : *uuids)
+        erase_row(table, uuid);
     return Json{{"count", uuids->size()}};
 }
 

@@ -1,7 +1,8 @@
-// Transaction commit-time checks (RFC 7047 sections 3.2 and 4.1.3): strong references must point
-// at existing rows, unreferenced non-root rows are garbage collected, dangling weak references
-// are dropped, indexes stay unique and tables stay within maxRows; then the changed rows are
-// listed with fresh versions.
+// Transaction commit-time checks (RFC 7047 sections 3.2 and 4.1.3) over the touched rows only:
+// strong references must point at existing rows and a deleted row must not be referenced any
+// more, unreferenced non-root rows are garbage collected, weak references to deleted rows are
+// dropped, indexes stay unique and tables stay within maxRows; then the changed rows are listed
+// with fresh versions, and commit() folds the reference and index changes into DbState.
 #include <set>
 #include <string>
 #include <utility>
@@ -11,57 +12,60 @@
 namespace vs::ovsdb {
 namespace {
 
-bool is_strong(const BaseType& base) {
-    return base.is_ref() && base.ref_type == RefType::kStrong;
-}
 bool is_weak(const BaseType& base) {
     return base.is_ref() && base.ref_type == RefType::kWeak;
 }
 
-// Calls fn(ref_table, uuid) for every strong reference of `datum`.
-template <class Fn>
-void for_each_strong_ref(const Type& type, const Datum& datum, Fn&& fn) {
-    for (std::size_t i = 0; i < datum.size(); ++i) {
-        if (is_strong(type.key)) fn(type.key.ref_table, std::get<Uuid>(datum.keys[i]));
-        if (type.value && is_strong(*type.value) && i < datum.values.size()) {
-            fn(type.value->ref_table, std::get<Uuid>(datum.values[i]));
-        }
-    }
+std::string row_name(const std::string& table, const Uuid& uuid) {
+    return table + " row " + to_string(uuid);
 }
 
 }  // namespace
 
+int Transaction::ref_count(const Uuid& uuid) const {
+    int count = 0;
+    if (const auto it = state_.strong_refs.find(uuid); it != state_.strong_refs.end()) {
+        count += it->second;
+    }
+    if (const auto it = ref_deltas_.find(uuid); it != ref_deltas_.end()) count += it->second;
+    return count;
+}
+
 DbResult<void> Transaction::check_commit() {
-    if (working_.empty()) return {};
+    if (touched_.empty()) return {};
     if (auto ok = check_strong_refs(); !ok) return ok;
     collect_garbage();
     if (auto ok = remove_weak_refs(); !ok) return ok;
-    return check_indexes_and_limits();
+    if (auto ok = check_limits(); !ok) return ok;
+    return check_indexes();
 }
 
-DbResult<void> Transaction::check_strong_refs() const {
-    for (const auto& [table_name, table] : schema_.tables) {
-        for (const auto& column : table.columns) {
-            if (!is_strong(column.type.key) &&
-                !(column.type.value && is_strong(*column.type.value))) {
-                continue;
+DbResult<void> Transaction::check_strong_refs() {
+    for (const auto& [table, touched] : touched_) {
+        for (const auto& [uuid, before] : touched) {
+            const RowState* now = find_row(table->name, uuid);
+            std::string missing;
+            for_each_strong_ref_change(
+                *table, uuid, before ? &before->row : nullptr, now ? &now->row : nullptr,
+                [&](const std::string& ref_table, const Uuid& target, int delta) {
+                    ref_deltas_[target] += delta;
+                    if (delta > 0 && missing.empty() && find_row(ref_table, target) == nullptr) {
+                        missing = row_name(ref_table, target);
+                    }
+                });
+            if (!missing.empty()) {
+                return db_fail("referential integrity violation",
+                               row_name(table->name, uuid) + " refers to missing " + missing);
             }
-            for (const auto& [uuid, state] : rows(table_name)) {
-                const auto it = state.row.find(column.name);
-                if (it == state.row.end()) continue;
-                std::string missing;
-                for_each_strong_ref(column.type, it->second,
-                                    [&](const std::string& ref_table, const Uuid& target) {
-                                        if (missing.empty() && !exists(ref_table, target)) {
-                                            missing = ref_table + " row " + to_string(target);
-                                        }
-                                    });
-                if (!missing.empty()) {
-                    std::string details = table_name;
-                    details += " row " + to_string(uuid) + " column " + column.name;
-                    details += " refers to missing " + missing;
-                    return db_fail("referential integrity violation", details);
-                }
+        }
+    }
+    for (const auto& [table, touched] : touched_) {
+        for (const auto& [uuid, before] : touched) {
+            if (!before || find_row(table->name, uuid) != nullptr) continue;
+            if (const int refs = ref_count(uuid); refs > 0) {
+                return db_fail("referential integrity violation",
+                               "cannot delete " + row_name(table->name, uuid) + " because of " +
+                                   std::to_string(refs) + " remaining reference(s)");
             }
         }
     }
@@ -69,55 +73,85 @@ DbResult<void> Transaction::check_strong_refs() const {
 }
 
 void Transaction::collect_garbage() {
-    for (bool removed = true; removed;) {
-        removed = false;
-        std::set<std::pair<std::string, Uuid>> referenced;
-        for (const auto& [table_name, table] : schema_.tables) {
-            for (const auto& [uuid, state] : rows(table_name)) {
-                const std::string& self_table = table_name;
-                const Uuid& self = uuid;
-                for (const auto& [name, datum] : state.row) {
-                    const ColumnSchema* column = table.find_column(name);
-                    if (column == nullptr) continue;
-                    for_each_strong_ref(column->type, datum,
-                                        [&](const std::string& ref_table, const Uuid& target) {
-                                            if (ref_table == self_table && target == self) return;
-                                            referenced.emplace(ref_table, target);
-                                        });
-                }
-            }
+    // Candidates: touched non-root rows and every row that lost a reference.
+    std::vector<std::pair<const TableSchema*, Uuid>> work;
+    for (const auto& [table, touched] : touched_) {
+        if (table->is_root) continue;
+        for (const auto& [uuid, before] : touched)
+            work.emplace_back(table, uuid);
+    }
+    std::set<Uuid> lost_refs;
+    for (const auto& [uuid, delta] : ref_deltas_) {
+        if (delta < 0) lost_refs.insert(uuid);
+    }
+    auto table_of_lost = [&](const TableSchema& table, const Uuid& uuid) {
+        return !table.is_root && find_row(table.name, uuid) != nullptr;
+    };
+    for (const auto& uuid : lost_refs) {
+        for (const auto& [name, table] : schema_.tables) {
+            if (table_of_lost(table, uuid)) work.emplace_back(&table, uuid);
         }
-        for (const auto& [table_name, table] : schema_.tables) {
-            if (table.is_root) continue;
-            std::vector<Uuid> garbage;
-            for (const auto& [uuid, state] : rows(table_name)) {
-                if (!referenced.contains({table_name, uuid})) garbage.push_back(uuid);
-            }
-            if (garbage.empty()) continue;
-            TableRows& all = writable(table_name);
-            for (const auto& uuid : garbage)
-                all.erase(uuid);
-            removed = true;
-        }
+    }
+    while (!work.empty()) {
+        const auto [table, uuid] = work.back();
+        work.pop_back();
+        const RowState* row = find_row(table->name, uuid);
+        if (row == nullptr || ref_count(uuid) > 0) continue;
+        std::vector<std::pair<const TableSchema*, Uuid>> released;
+        for_each_strong_ref(*table, uuid, row->row,
+                            [&](const std::string& ref_table, const Uuid& target) {
+                                --ref_deltas_[target];
+                                const TableSchema* target_table = schema_.find_table(ref_table);
+                                if (target_table != nullptr && !target_table->is_root) {
+                                    released.emplace_back(target_table, target);
+                                }
+                            });
+        erase_row(*table, uuid);
+        work.insert(work.end(), released.begin(), released.end());
     }
 }
 
 DbResult<void> Transaction::remove_weak_refs() {
-    for (const auto& [table_name, table] : schema_.tables) {
+    // Deleted rows by table, and rows that now exist but were changed (their new weak
+    // references may name rows that are gone).
+    std::map<std::string_view, std::set<Uuid>> deleted;
+    std::vector<std::pair<const TableSchema*, Uuid>> to_check;
+    for (const auto& [table, touched] : touched_) {
+        for (const auto& [uuid, before] : touched) {
+            if (find_row(table->name, uuid) == nullptr) {
+                if (before) deleted[table->name].insert(uuid);
+            } else {
+                to_check.emplace_back(table, uuid);
+            }
+        }
+    }
+    for (const auto& [name, table] : schema_.tables) {
         for (const auto& column : table.columns) {
             const Type& type = column.type;
             const bool weak_key = is_weak(type.key);
             const bool weak_value = type.value && is_weak(*type.value);
             if (!weak_key && !weak_value) continue;
+            const bool any_deleted = (weak_key && deleted.contains(type.key.ref_table)) ||
+                                     (weak_value && deleted.contains(type.value->ref_table));
+            std::vector<Uuid> candidates;
+            if (any_deleted) {
+                for (const auto& [uuid, row] : rows(name))
+                    candidates.push_back(uuid);
+            } else {
+                for (const auto& [table_ptr, uuid] : to_check) {
+                    if (table_ptr == &table) candidates.push_back(uuid);
+                }
+            }
             auto dangling = [&](const Datum& datum, std::size_t i) {
-                return (weak_key && !exists(type.key.ref_table, std::get<Uuid>(datum.keys[i]))) ||
-                       (weak_value &&
-                        !exists(type.value->ref_table, std::get<Uuid>(datum.values[i])));
+                return (weak_key &&
+                        find_row(type.key.ref_table, std::get<Uuid>(datum.keys[i])) == nullptr) ||
+                       (weak_value && find_row(type.value->ref_table,
+                                               std::get<Uuid>(datum.values[i])) == nullptr);
             };
-            std::vector<std::pair<Uuid, Datum>> fixed;
-            for (const auto& [uuid, state] : rows(table_name)) {
-                const auto it = state.row.find(column.name);
-                if (it == state.row.end()) continue;
+            for (const auto& uuid : candidates) {
+                const RowState* row = find_row(name, uuid);
+                const auto it = row->row.find(column.name);
+                if (it == row->row.end()) continue;
                 Datum kept;
                 for (std::size_t i = 0; i < it->second.size(); ++i) {
                     if (dangling(it->second, i)) continue;
@@ -127,41 +161,54 @@ DbResult<void> Transaction::remove_weak_refs() {
                 if (kept.size() == it->second.size()) continue;
                 if (kept.size() < type.min) {
                     return db_fail("constraint violation",
-                                   table_name + " row " + to_string(uuid) + " column " +
-                                       column.name + " lost a weak reference below its minimum");
+                                   row_name(name, uuid) + " column " + column.name +
+                                       " lost a weak reference below its minimum");
                 }
-                fixed.emplace_back(uuid, std::move(kept));
+                row_for_write(table, uuid).row[column.name] = std::move(kept);
             }
-            if (fixed.empty()) continue;
-            TableRows& all = writable(table_name);
-            for (auto& [uuid, datum] : fixed)
-                all.at(uuid).row[column.name] = std::move(datum);
         }
     }
     return {};
 }
 
-DbResult<void> Transaction::check_indexes_and_limits() const {
-    for (const auto& [table_name, all] : working_) {
-        const TableSchema* table = schema_.find_table(table_name);
-        if (table == nullptr) continue;
-        if (table->max_rows && all.size() > *table->max_rows) {
-            return db_fail("constraint violation", "table " + table_name + " has more than " +
+DbResult<void> Transaction::check_limits() const {
+    for (const auto& [table, touched] : touched_) {
+        if (table->max_rows && rows(table->name).size() > *table->max_rows) {
+            return db_fail("constraint violation", "table " + table->name + " has more than " +
                                                        std::to_string(*table->max_rows) + " rows");
         }
-        for (const auto& index : table->indexes) {
-            std::set<std::string> seen;
-            for (const auto& [uuid, state] : all) {
-                Json key = Json::array();
-                for (const auto& name : index) {
-                    const ColumnSchema* column = table->find_column(name);
-                    if (column == nullptr) continue;
-                    key.push_back(datum_to_json(column_datum(*column, uuid, state), column->type));
+    }
+    return {};
+}
+
+DbResult<void> Transaction::check_indexes() {
+    for (const auto& [table, touched] : touched_) {
+        const auto committed = state_.indexes.find(table->name);
+        for (std::size_t i = 0; i < table->indexes.size(); ++i) {
+            const auto& index = table->indexes[i];
+            IndexChange change{&table->name, i, {}, {}};
+            for (const auto& [uuid, before] : touched) {
+                std::optional<std::string> old_key, new_key;
+                if (before) old_key = index_key(*table, index, uuid, *before);
+                if (const RowState* now = find_row(table->name, uuid)) {
+                    new_key = index_key(*table, index, uuid, *now);
                 }
-                if (!seen.insert(key.dump()).second) {
+                if (old_key == new_key) continue;
+                if (old_key) change.removed.push_back(*old_key);
+                if (new_key) change.added.emplace_back(*new_key, uuid);
+            }
+            const std::set<std::string> removed(change.removed.begin(), change.removed.end());
+            std::set<std::string> added;
+            for (const auto& [key, uuid] : change.added) {
+                const bool taken = committed != state_.indexes.end() &&
+                                   committed->second[i].contains(key) && !removed.contains(key);
+                if (taken || !added.insert(key).second) {
                     return db_fail("constraint violation",
-                                   "rows of " + table_name + " share index values " + key.dump());
+                                   "rows of " + table->name + " share index values " + key);
                 }
+            }
+            if (!change.removed.empty() || !change.added.empty()) {
+                index_changes_.push_back(std::move(change));
             }
         }
     }
@@ -170,25 +217,43 @@ DbResult<void> Transaction::check_indexes_and_limits() const {
 
 std::vector<RowChange> Transaction::take_changes() {
     std::vector<RowChange> changes;
-    static const TableRows empty_rows;
-    for (auto& [table_name, all] : working_) {
-        const auto committed = committed_.find(table_name);
-        const TableRows& old_rows = committed == committed_.end() ? empty_rows : committed->second;
-        for (auto& [uuid, state] : all) {
-            const auto old = old_rows.find(uuid);
-            if (old == old_rows.end()) {
-                state.version = random_uuid();
-                changes.push_back({table_name, uuid, std::nullopt, state.row});
-            } else if (old->second.row != state.row) {
-                state.version = random_uuid();
-                changes.push_back({table_name, uuid, old->second.row, state.row});
+    for (const auto& [table, touched] : touched_) {
+        TableRows& all = state_.tables[table->name];
+        for (const auto& [uuid, before] : touched) {
+            const auto now = all.find(uuid);
+            if (now == all.end()) {
+                if (before) changes.push_back({table->name, uuid, before->row, std::nullopt});
+            } else if (!before) {
+                now->second.version = random_uuid();
+                changes.push_back({table->name, uuid, std::nullopt, now->second.row});
+            } else if (before->row != now->second.row) {
+                now->second.version = random_uuid();
+                changes.push_back({table->name, uuid, before->row, now->second.row});
             }
-        }
-        for (const auto& [uuid, state] : old_rows) {
-            if (!all.contains(uuid)) changes.push_back({table_name, uuid, state.row, std::nullopt});
         }
     }
     return changes;
+}
+
+void Transaction::commit() {
+    for (const auto& [uuid, delta] : ref_deltas_) {
+        if (delta == 0) continue;
+        const int count = (state_.strong_refs[uuid] += delta);
+        if (count <= 0) state_.strong_refs.erase(uuid);
+    }
+    for (const auto& change : index_changes_) {
+        std::vector<IndexMap>& maps = state_.indexes[*change.table];
+        if (maps.size() <= change.index) maps.resize(change.index + 1);
+        IndexMap& map = maps[change.index];
+        for (const auto& key : change.removed)
+            map.erase(key);
+        for (const auto& [key, uuid] : change.added)
+            map[key] = uuid;
+    }
+    touched_.clear();
+    ref_deltas_.clear();
+    index_changes_.clear();
+    finished_ = true;
 }
 
 }  // namespace vs::ovsdb

@@ -72,6 +72,35 @@ TEST(Datum, Maps) {
     EXPECT_EQ(error_of(t, R"({"a": 1})"), "syntax error");
 }
 
+// The store's direct writer must produce the JSON library's text exactly (files stay readable
+// by either path, and datums read back equal).
+TEST(Datum, DirectJsonTextMatchesLibrary) {
+    const std::vector<std::pair<const char*, const char*>> cases = {
+        {R"({"key": "integer", "min": 0, "max": "unlimited"})", R"(["set", [3, -1, 2]])"},
+        {R"({"key": "integer", "min": 0, "max": "unlimited"})", R"(["set", [7]])"},
+        {R"({"key": "real", "min": 0, "max": "unlimited"})", R"(["set", [1.5, -0.25, 3.0]])"},
+        {R"({"key": "boolean", "min": 0, "max": 2})", R"(["set", [true, false]])"},
+        {R"({"key": "string", "min": 0, "max": "unlimited"})",
+         R"(["set", ["a\"b", "tab\tnew\nline", "\u00e9t\u00e9", "\u0001"]])"},
+        {R"({"key": "uuid", "min": 0, "max": "unlimited"})",
+         R"(["set", [["uuid", "5f2c3a1e-0000-4000-8000-000000000001"],
+                     ["uuid", "0a2c3a1e-0000-4000-8000-0000000000ff"]]])"},
+        {R"({"key": "string", "value": "string", "min": 0, "max": "unlimited"})",
+         R"(["map", [["b", "x y"], ["a", ""]]])"},
+        {R"({"key": "string", "value": "integer", "min": 0, "max": "unlimited"})",
+         R"(["map", []])"},
+        {R"({"key": "string", "min": 0, "max": "unlimited"})", R"(["set", []])"},
+    };
+    for (const auto& [type_text, value] : cases) {
+        const Type type = type_of(type_text);
+        auto datum = datum_from_json(Json::parse(value), type);
+        ASSERT_TRUE(datum) << value;
+        std::string direct;
+        append_datum_json(direct, *datum, type);
+        EXPECT_EQ(direct, datum_to_json(*datum, type).dump()) << value;
+    }
+}
+
 TEST(Datum, NamedUuid) {
     const Uuid port = *parse_uuid("11111111-2222-4333-8444-555555555555");
     std::map<std::string, Uuid, std::less<>> names{{"p0", port}};
