@@ -324,8 +324,13 @@ DbResult<Json> Transaction::op_mutate(const Json& op, const TableSchema& table) 
     for (const auto& uuid : *uuids) {
         RowState& state = row_for_write(table, uuid);
         for (const auto& m : mutations) {
-            auto result = mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
-                                       m.mutator, *m.argument, &symbol_lookup_);
+            // Mutable columns are stored in every row: mutate without copying first.
+            const auto current = state.row.find(m.column->name);
+            auto result = current != state.row.end()
+                              ? mutate_datum(current->second, m.column->type, m.mutator,
+                                             *m.argument, &symbol_lookup_)
+                              : mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
+                                             m.mutator, *m.argument, &symbol_lookup_);
             if (!result) return tl::unexpected(result.error());
             state.row[m.column->name] = std::move(*result);
         }
