@@ -113,12 +113,11 @@ std::string rxq_show(Datapath& dp) {
     return out;
 }
 
-std::string fdb_show(SwitchDaemon& d) {
-    auto entries = d.mac_table().entries();
+std::string fdb_show(Bridge& bridge, uint64_t now) {
+    auto entries = bridge.mac_table().entries();
     std::sort(entries.begin(), entries.end(), [](const MacEntry& a, const MacEntry& b) {
         return std::tie(a.port, a.vlan, a.mac) < std::tie(b.port, b.vlan, b.mac);
     });
-    const uint64_t now = d.datapath().now_ms();
     std::string out = " port  VLAN  MAC                Age\n";
     for (const MacEntry& e : entries) {
         const uint64_t age_s = now > e.last_seen_ms ? (now - e.last_seen_ms) / 1000 : 0;
@@ -150,10 +149,10 @@ Result<std::string> vlog_set(const std::vector<std::string>& args) {
 
 void register_appctl_commands(UnixctlServer& s, SwitchDaemon& d, boost::asio::io_context& io) {
     Datapath& dp = d.datapath();
-    const std::string bridge = d.config().bridge;
-    auto check_bridge = [bridge](const std::vector<std::string>& args) -> Result<void> {
-        if (!args.empty() && args[0] != bridge) return fail("no such bridge: " + args[0]);
-        return {};
+    auto find_bridge = [&d](const std::string& name) -> Result<Bridge*> {
+        Bridge* b = d.find_bridge(name);
+        if (!b) return fail("no such bridge: " + name);
+        return b;
     };
     s.add_command("list-commands", "", 0, 0,
                   [&s](auto&) -> Result<std::string> { return s.list_commands(); });
@@ -192,14 +191,21 @@ void register_appctl_commands(UnixctlServer& s, SwitchDaemon& d, boost::asio::io
     s.add_command("dpif-netdev/pmd-rxq-show", "", 0, 2,
                   [&dp](auto&) -> Result<std::string> { return rxq_show(dp); });
     s.add_command("fdb/show", "BRIDGE", 1, 1,
-                  [&d, check_bridge](auto& args) -> Result<std::string> {
-                      if (auto ok = check_bridge(args); !ok) return tl::unexpected(ok.error());
-                      return fdb_show(d);
+                  [&dp, find_bridge](auto& args) -> Result<std::string> {
+                      auto b = find_bridge(args[0]);
+                      if (!b) return tl::unexpected(b.error());
+                      return fdb_show(**b, dp.now_ms());
                   });
     s.add_command("fdb/flush", "[BRIDGE]", 0, 1,
-                  [&d, &dp, check_bridge](auto& args) -> Result<std::string> {
-                      if (auto ok = check_bridge(args); !ok) return tl::unexpected(ok.error());
-                      d.mac_table().flush();
+                  [&d, &dp, find_bridge](auto& args) -> Result<std::string> {
+                      if (!args.empty()) {
+                          auto b = find_bridge(args[0]);
+                          if (!b) return tl::unexpected(b.error());
+                          (*b)->mac_table().flush();
+                      } else {
+                          for (const auto& [name, bridge] : d.bridges())
+                              bridge->mac_table().flush();
+                      }
                       dp.flush_flows();
                       return std::string("table successfully flushed\n");
                   });

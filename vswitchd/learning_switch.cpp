@@ -37,13 +37,22 @@ bool LearningSwitch::handle(const Upcall& upcall, UpcallDecision& decision) {
     if (!MacTable::is_multicast(key.eth_dst)) out = table_.lookup(vlan, key.eth_dst, now);
     if (!out) {
         ++floods_;
-        decision.actions = ActionList{Action::flood()};
+        decision.actions = flood_actions(key.in_port);
     } else if (*out == key.in_port) {
         decision.actions = ActionList{};  // the destination is where it came from: drop
     } else {
         decision.actions = ActionList{Action::output(*out)};
     }
     return true;
+}
+
+ActionList LearningSwitch::flood_actions(uint32_t in_port) const {
+    if (!flood_ports_) return ActionList{Action::flood()};
+    std::vector<Action> outputs;
+    for (uint32_t port : *flood_ports_) {
+        if (port != in_port) outputs.push_back(Action::output(port));
+    }
+    return ActionList(std::move(outputs));
 }
 
 void LearningSwitch::invalidate_flows_to(uint16_t vlan, const EthAddr& mac) {

@@ -9,6 +9,9 @@
 // Thread: control thread only.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "datapath/datapath.hpp"
 #include "datapath/upcall.hpp"
 #include "vswitchd/mac_table.hpp"
@@ -26,6 +29,12 @@ class LearningSwitch : public UpcallHandler {
     void run_aging();
     // A port left the bridge: forget what was learned behind it.
     void port_removed(uint32_t port_no);
+    // Where a flood goes: every datapath port (nullopt, the datapath's own flood action), or
+    // only these ports (one bridge of several on the datapath). The caller removes the
+    // megaflows that flooded with the old set.
+    void set_flood_ports(std::optional<std::vector<uint32_t>> ports) {
+        flood_ports_ = std::move(ports);
+    }
 
     uint64_t floods() const { return floods_; }
 
@@ -36,10 +45,12 @@ class LearningSwitch : public UpcallHandler {
 
   private:
     void invalidate_flows_to(uint16_t vlan, const EthAddr& mac);
+    ActionList flood_actions(uint32_t in_port) const;
 
     Datapath& dp_;
     MacTable& table_;
     uint64_t floods_ = 0;
+    std::optional<std::vector<uint32_t>> flood_ports_;
 };
 
 }  // namespace vs

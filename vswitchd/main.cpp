@@ -1,7 +1,9 @@
-// vswitchd: the switch daemon. Until the config DB drives it, the bridge and its ports come
-// from the command line: vswitchd --bridge br0 --port "p1 type=system" --port "vhu0
+// vswitchd: the switch daemon. It serves the config DB ($VS_DBDIR/conf.db on
+// punix:$VS_RUNDIR/db.sock) and runs the bridges the DB describes; --bridge and --port seed the
+// DB for a quick start: vswitchd --bridge br0 --port "p1 type=system" --port "vhu0
 // type=dpdkvhostuser" ...
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -45,17 +47,27 @@ std::vector<std::string> split_words(const std::string& text) {
 int run(int argc, char** argv) {
     DaemonConfig config;
     std::vector<std::string> port_specs;
-    std::string pmd_cpus, dpdk_extra, log_file, pidfile;
+    std::string pmd_cpus, dpdk_extra, log_file, pidfile, external_db;
+    config.schema_file = std::string(VS_OVSDB_SCHEMA_DIR) + "/vswitch.ovsschema";
     unsigned mac_aging_s = 300;
     bool no_internal = false, detach = false;
     po::options_description opts("vswitchd options");
     opts.add_options()("help,h", "print this help")("version,V", "print the version")(
-        "bridge", po::value(&config.bridge)->default_value("br0"), "bridge name")(
+        "bridge", po::value(&config.bridge),
+        "make sure the DB has this bridge (ovs-vsctl --may-exist add-br; default br0 when "
+        "--port is given)")(
         "port", po::value(&port_specs)->composing(),
-        "add a port: \"NAME [type=TYPE] [options:KEY=VALUE]... [ofport_request=N] "
-        "[mtu_request=N] [n_rxq=N]\" (repeatable)")(
-        "no-internal-port", po::bool_switch(&no_internal),
-        "do not create the bridge's internal (TAP) port")(
+        "add a port to --bridge through the DB: \"NAME [type=TYPE] [options:KEY=VALUE]... "
+        "[ofport_request=N] [mtu_request=N] [n_rxq=N]\" (repeatable; failing to create it "
+        "is fatal)")("no-internal-port", po::bool_switch(&no_internal),
+                     "a new --bridge gets no internal (TAP) port")(
+        "db-file", po::value(&config.db_file), "config DB file (default $VS_DBDIR/conf.db)")(
+        "remote", po::value(&config.db_remotes)->composing(),
+        "also serve the DB on punix:PATH or ptcp:PORT[:IP] (always on "
+        "punix:RUNDIR/db.sock; repeatable)")(
+        "schema", po::value(&config.schema_file)->default_value(config.schema_file),
+        "schema for a new DB file")("db", po::value(&external_db),
+                                    "use an external DB server (not supported yet)")(
         "rundir", po::value(&config.rundir)->default_value(run_dir()),
         "directory for sockets and pid files ($VS_RUNDIR)")(
         "unixctl", po::value(&config.unixctl_path), "control socket (default RUNDIR/vswitchd.ctl)")(
@@ -86,13 +98,23 @@ int run(int argc, char** argv) {
         return 2;
     }
     if (vm.count("help")) {
-        std::cout << "vswitchd: the switch daemon\nusage: vswitchd [OPTIONS]\n" << opts;
+        std::cout << "vswitchd: the switch daemon\nusage: vswitchd [OPTIONS]\n\n"
+                     "Serves the config DB (Open_vSwitch schema) from --db-file on\n"
+                     "punix:RUNDIR/db.sock and runs the bridges and ports it describes;\n"
+                     "ovs-vsctl --db=unix:RUNDIR/db.sock add-br/add-port/del-port... returns\n"
+                     "once they are applied (cur_cfg = next_cfg).\n\n"
+                  << opts;
         return 0;
     }
     if (vm.count("version")) {
         std::cout << "vswitchd (vswitch) 0.1.0\n";
         return 0;
     }
+    if (!external_db.empty()) {
+        std::cerr << "vswitchd: --db: an external DB server is not supported yet\n";
+        return 2;
+    }
+    if (config.bridge.empty() && !port_specs.empty()) config.bridge = "br0";
     for (const std::string& spec : port_specs) {
         auto port = parse_port_spec(spec);
         if (!port) {
@@ -111,8 +133,9 @@ int run(int argc, char** argv) {
     config.mac_aging_ms = uint64_t{mac_aging_s} * 1000;
     config.datapath.eal_extra = split_words(dpdk_extra);
     config.datapath.rundir = config.rundir;
-    config.datapath.name = "netdev@" + config.bridge;
+    config.datapath.name = "netdev@" + (config.bridge.empty() ? "ovs-netdev" : config.bridge);
     if (config.unixctl_path.empty()) config.unixctl_path = config.rundir + "/vswitchd.ctl";
+    if (config.db_file.empty()) config.db_file = db_dir() + "/conf.db";
     ::mkdir(config.rundir.c_str(), 0755);
 
     if (!log_file.empty() && !log_set_file(log_file)) {
@@ -143,7 +166,8 @@ int run(int argc, char** argv) {
         });
     };
     on_hup();
-    VS_INFO(main_log, "bridge {} ready; control socket {}", config.bridge, config.unixctl_path);
+    VS_INFO(main_log, "ready: DB {} on {}/db.sock, control socket {}", config.db_file,
+            config.rundir, config.unixctl_path);
     io.run();
     VS_INFO(main_log, "shutting down");
     daemon->reset();

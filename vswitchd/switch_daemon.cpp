@@ -1,5 +1,8 @@
-// SwitchDaemon: bridge set-up from flags and the control thread's timers.
+// SwitchDaemon: start-up (datapath, config DB and its server, seeding from flags), ports added
+// and removed through the DB, upcall dispatch to the bridges, and the control thread's timers.
 #include "vswitchd/switch_daemon.hpp"
+
+#include <sys/stat.h>
 
 #include "base/log.hpp"
 
@@ -10,13 +13,22 @@ VS_LOG_MODULE(daemon_log, "vswitchd");
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
+namespace {
+
+void make_parent_dir(const std::string& path) {
+    const size_t slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0755);
+}
+
+}  // namespace
+
 SwitchDaemon::SwitchDaemon(asio::io_context& io, const DaemonConfig& config,
-                           std::unique_ptr<Datapath> dp)
+                           std::unique_ptr<Datapath> dp, std::unique_ptr<ovsdb::Database> db)
     : io_(io),
       config_(config),
       dp_(std::move(dp)),
-      macs_(config.mac_table_size, config.mac_aging_ms),
-      learning_(*dp_, macs_),
+      db_(std::move(db)),
+      db_server_(io, *db_),
       unixctl_(io, config.unixctl_path),
       upcall_timer_(io),
       maintenance_timer_(io) {}
@@ -27,45 +39,107 @@ SwitchDaemon::~SwitchDaemon() {
 
 Result<std::unique_ptr<SwitchDaemon>> SwitchDaemon::create(asio::io_context& io,
                                                            const DaemonConfig& config) {
+    auto schema = ovsdb::load_schema_file(config.schema_file);
+    if (!schema) {
+        return fail(config.schema_file + ": " + schema.error().error + ": " +
+                    schema.error().details);
+    }
+    make_parent_dir(config.db_file);
+    auto db = ovsdb::Database::open(config.db_file, std::move(*schema));
+    if (!db) return fail(config.db_file + ": " + db.error().error + ": " + db.error().details);
     auto dp = Datapath::create(config.datapath);
     if (!dp) return tl::unexpected(dp.error());
-    std::unique_ptr<SwitchDaemon> d(new SwitchDaemon(io, config, std::move(*dp)));
-    d->dp_->set_upcall_handler(&d->learning_);
+    std::unique_ptr<SwitchDaemon> d(new SwitchDaemon(io, config, std::move(*dp), std::move(*db)));
+    d->dp_->set_upcall_handler(d.get());
+    if (auto ok = d->start_db(); !ok) return tl::unexpected(ok.error());
     if (auto ok = d->unixctl_.start(); !ok) return tl::unexpected(ok.error());
-    d->register_commands();
-    if (config.bridge_internal_port) {
-        PortConfig internal;
-        internal.name = config.bridge;
-        internal.type = "internal";
-        if (auto no = d->add_port(internal); !no) return tl::unexpected(no.error());
-    }
+    register_appctl_commands(d->unixctl_, *d, io);
+    d->reconcile();
     for (const PortConfig& port : config.ports) {
-        if (auto no = d->add_port(port); !no) return tl::unexpected(no.error());
+        if (auto no = d->add_port(port, true); !no) return tl::unexpected(no.error());
     }
     d->poll_upcalls();
     d->schedule_maintenance();
     return d;
 }
 
-Result<uint32_t> SwitchDaemon::add_port(const PortConfig& config) {
-    auto no = dp_->add_port(config);
-    if (!no) return fail("bridge " + config_.bridge + ": " + no.error().message);
-    VS_INFO(daemon_log, "bridge {}: added {} port {} as port {}", config_.bridge, config.type,
-            config.name, *no);
-    return no;
-}
-
-Result<void> SwitchDaemon::del_port(const std::string& name) {
-    auto no = dp_->port_no(name);
-    if (!no) return tl::unexpected(no.error());
-    if (auto ok = dp_->remove_port(*no); !ok) return ok;
-    learning_.port_removed(*no);
-    VS_INFO(daemon_log, "bridge {}: removed port {}", config_.bridge, name);
+// The root row, the --bridge seed, the listeners, and reconciliation after every commit.
+Result<void> SwitchDaemon::start_db() {
+    auto r = db_server_.transact_local(root_row_ops(*db_));
+    if (auto e = transact_error(r); !e.empty()) return fail("config DB root row: " + e);
+    if (!config_.bridge.empty()) {
+        r = db_server_.transact_local(
+            add_bridge_ops(*db_, config_.bridge, config_.bridge_internal_port));
+        if (auto e = transact_error(r); !e.empty()) {
+            return fail("bridge " + config_.bridge + ": " + e);
+        }
+    }
+    db_server_.on_commit([this](const std::vector<ovsdb::RowChange>&) { post_reconcile(); });
+    std::vector<std::string> remotes = {"punix:" + config_.rundir + "/db.sock"};
+    remotes.insert(remotes.end(), config_.db_remotes.begin(), config_.db_remotes.end());
+    for (const std::string& remote : remotes) {
+        if (auto ok = db_server_.listen(remote); !ok) return ok;
+    }
     return {};
 }
 
-void SwitchDaemon::register_commands() {
-    register_appctl_commands(unixctl_, *this, io_);
+// A commit may come from inside a transaction of ours: reconcile once, after it, for all the
+// commits that came in meanwhile.
+void SwitchDaemon::post_reconcile() {
+    if (reconcile_posted_) return;
+    reconcile_posted_ = true;
+    asio::post(io_, [this] {
+        reconcile_posted_ = false;
+        reconcile();
+    });
+}
+
+Bridge* SwitchDaemon::find_bridge(std::string_view name) {
+    auto it = bridges_.find(name);
+    return it == bridges_.end() ? nullptr : it->second.get();
+}
+
+Result<uint32_t> SwitchDaemon::add_port(const PortConfig& config, bool may_exist) {
+    std::string bridge = config_.bridge;
+    if (bridge.empty() && bridges_.size() == 1) bridge = bridges_.begin()->first;
+    Bridge* b = find_bridge(bridge);
+    if (!b) return fail(bridge.empty() ? "no bridge to add the port to" : "no bridge " + bridge);
+    ovsdb::Json ops = ovsdb::Json::array();
+    for (const auto& [name, other] : bridges_) {
+        auto it = other->ports().find(config.name);
+        if (it == other->ports().end()) continue;
+        if (!may_exist) return fail("port '" + config.name + "' already exists");
+        if (other.get() == b && same_port_config(it->second.config, config) && it->second.port_no) {
+            return *it->second.port_no;
+        }
+        ops = del_port_ops(*db_, config.name);
+    }
+    for (const ovsdb::Json& op : add_port_ops(b->name(), config))
+        ops.push_back(op);
+    auto r = db_server_.transact_local(ops);
+    if (auto e = transact_error(r); !e.empty()) return fail("port " + config.name + ": " + e);
+    reconcile();
+    auto it = b->ports().find(config.name);
+    if (it != b->ports().end() && it->second.port_no) return *it->second.port_no;
+    const std::string error = it == b->ports().end() ? "not created" : it->second.error;
+    (void)db_server_.transact_local(del_port_ops(*db_, config.name));
+    reconcile();
+    return fail("bridge " + b->name() + ": " + error);
+}
+
+Result<void> SwitchDaemon::del_port(const std::string& name) {
+    ovsdb::Json ops = del_port_ops(*db_, name);
+    if (ops.empty()) return fail("no port named " + name);
+    auto r = db_server_.transact_local(ops);
+    if (auto e = transact_error(r); !e.empty()) return fail("port " + name + ": " + e);
+    reconcile();
+    return {};
+}
+
+bool SwitchDaemon::handle(const Upcall& upcall, UpcallDecision& decision) {
+    auto it = port_owner_.find(upcall.key.in_port);
+    if (it == port_owner_.end()) return false;  // a port on its way out
+    return it->second->learning().handle(upcall, decision);
 }
 
 // Upcalls are drained as fast as they come while there are any, then every millisecond: the
@@ -86,7 +160,8 @@ void SwitchDaemon::schedule_maintenance() {
     maintenance_timer_.expires_after(1s);
     maintenance_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec) return;
-        learning_.run_aging();
+        for (auto& [name, bridge] : bridges_)
+            bridge->learning().run_aging();
         dp_->maintain();
         schedule_maintenance();
     });

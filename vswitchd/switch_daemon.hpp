@@ -1,60 +1,93 @@
-// SwitchDaemon: what vswitchd runs — one bridge on the datapath with the learning switch as its
-// upcall handler, the control socket, and the control thread's timers (upcall draining, flow
-// expiry, MAC aging). Until the config DB drives it, the bridge and its ports come from flags.
+// SwitchDaemon: what vswitchd runs — the config DB (served over RFC 7047 to ovs-vsctl and our
+// tools) and the bridges it describes on the one datapath, each bridge with its own learning
+// switch; the control socket; and the control thread's timers (upcall draining, flow expiry, MAC
+// aging).
+//
+// The DB is the one source of truth: after every commit the daemon compares the DB's bridges and
+// interfaces with what it has, applies the difference (reconcile()), writes each interface's
+// ofport/error back and then sets Open_vSwitch.cur_cfg to next_cfg, which is what ovs-vsctl
+// without --no-wait waits for. The --bridge/--port flags and appctl's vswitchd/add-port only
+// write to the DB, as ovs-vsctl would.
 // Thread: the control thread (the io_context's); the datapath runs its own PMD threads.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
-#include "base/asio.hpp"
 
+#include "base/asio.hpp"
 #include "datapath/datapath.hpp"
-#include "vswitchd/learning_switch.hpp"
+#include "ovsdb/database.hpp"
+#include "ovsdb/server/db_server.hpp"
+#include "vswitchd/bridge.hpp"
+#include "vswitchd/db_config.hpp"
 #include "vswitchd/mac_table.hpp"
 #include "vswitchd/unixctl_server.hpp"
 
 namespace vs {
 
 struct DaemonConfig {
-    std::string bridge = "br0";
-    bool bridge_internal_port = true;  // a TAP named after the bridge, as Open vSwitch makes
-    std::vector<PortConfig> ports;
+    std::string bridge;                // seeded into the DB when set (--bridge); may be empty
+    bool bridge_internal_port = true;  // seed the bridge with its internal port, as add-br does
+    std::vector<PortConfig> ports;     // seeded into `bridge` (--port)
     std::string rundir;
-    std::string unixctl_path;  // default rundir/vswitchd.ctl
+    std::string unixctl_path;             // default rundir/vswitchd.ctl
+    std::string db_file;                  // default $VS_DBDIR/conf.db
+    std::string schema_file;              // the Open_vSwitch schema for a new DB file
+    std::vector<std::string> db_remotes;  // besides punix:RUNDIR/db.sock
     size_t mac_table_size = MacTable::kDefaultMaxEntries;
     uint64_t mac_aging_ms = MacTable::kDefaultAgingMs;
     DatapathConfig datapath;
 };
 
-class SwitchDaemon {
+class SwitchDaemon : private UpcallHandler {
   public:
     static Result<std::unique_ptr<SwitchDaemon>> create(boost::asio::io_context& io,
                                                         const DaemonConfig& config);
-    ~SwitchDaemon();
+    ~SwitchDaemon() override;
 
-    Result<uint32_t> add_port(const PortConfig& config);
+    // Adds a port to the --bridge bridge (or the only bridge) through the DB and applies it;
+    // fails, leaving the DB as it was, when the datapath refuses it. With `may_exist`, an
+    // interface of that name already in the DB with the same settings is kept (else replaced).
+    Result<uint32_t> add_port(const PortConfig& config, bool may_exist = false);
+    // Removes the port holding interface `name` through the DB and applies it.
     Result<void> del_port(const std::string& name);
+    // Makes the daemon match the DB and writes the outcome back (see the file comment).
+    void reconcile();
 
     Datapath& datapath() { return *dp_; }
-    MacTable& mac_table() { return macs_; }
+    Bridge* find_bridge(std::string_view name);
+    const std::map<std::string, std::unique_ptr<Bridge>, std::less<>>& bridges() const {
+        return bridges_;
+    }
     const DaemonConfig& config() const { return config_; }
 
   private:
     SwitchDaemon(boost::asio::io_context& io, const DaemonConfig& config,
-                 std::unique_ptr<Datapath> dp);
-    void register_commands();
+                 std::unique_ptr<Datapath> dp, std::unique_ptr<ovsdb::Database> db);
+    Result<void> start_db();
+    bool handle(const Upcall& upcall, UpcallDecision& decision) override;
+    void remove_bridges_and_ports(const WantedConfig& want, bool& changed);
+    void add_bridges_and_ports(const WantedConfig& want, bool& changed);
+    void write_status(const WantedConfig& want);
+    void refresh_floods();
+    void post_reconcile();
     void poll_upcalls();
     void schedule_maintenance();
 
     boost::asio::io_context& io_;
     DaemonConfig config_;
     std::unique_ptr<Datapath> dp_;
-    MacTable macs_;
-    LearningSwitch learning_;
+    std::map<std::string, std::unique_ptr<Bridge>, std::less<>> bridges_;
+    std::unordered_map<uint32_t, Bridge*> port_owner_;  // datapath port -> its bridge
+    std::unique_ptr<ovsdb::Database> db_;
+    ovsdb::DbServer db_server_;
     UnixctlServer unixctl_;
     boost::asio::steady_timer upcall_timer_;
     boost::asio::steady_timer maintenance_timer_;
+    bool reconcile_posted_ = false;
 };
 
 // Registers the appctl commands that report on and control the daemon (dpctl/*, dpif-netdev/*,

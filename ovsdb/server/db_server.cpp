@@ -235,14 +235,28 @@ Json DbServer::transact(const std::shared_ptr<Session>& session, const Json& par
         defer = true;
         return nullptr;
     }
-    if (!r.changes.empty()) {
-        publish(r.changes);  // monitors hear of it before the requester gets its reply
-        asio::post(io_, [this] { retry_pending(); });
-    }
+    if (!r.changes.empty()) committed(r.changes);
     // RFC 7047 4.1.3: operations after a failed one are not run and answer null.
     while (r.results.size() < ops.size())
         r.results.push_back(nullptr);
     return std::move(r.results);
+}
+
+TransactResult DbServer::transact_local(const Json& operations) {
+    TransactResult r = db_.transact(operations, [](std::string_view) { return true; });
+    if (!r.changes.empty()) committed(r.changes);
+    return r;
+}
+
+void DbServer::on_commit(std::function<void(const std::vector<RowChange>&)> listener) {
+    commit_listeners_.push_back(std::move(listener));
+}
+
+void DbServer::committed(const std::vector<RowChange>& changes) {
+    publish(changes);  // monitors hear of it before the requester gets its reply
+    for (const auto& listener : commit_listeners_)
+        listener(changes);
+    asio::post(io_, [this] { retry_pending(); });
 }
 
 void DbServer::retry_pending() {

@@ -8,6 +8,7 @@
 // Thread: the io_context's thread only.
 #pragma once
 
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -30,6 +31,15 @@ class DbServer {
     // "punix:PATH" or "ptcp:PORT[:IP]".
     Result<void> listen(const std::string& remote);
     size_t n_sessions() const { return sessions_.size(); }
+
+    // Runs a transaction for the process that embeds the server (vswitchd's write-backs): the
+    // same as a client's, so monitors, waiting transactions and commit listeners hear of it in
+    // commit order. Must not be called from inside a commit listener.
+    TransactResult transact_local(const Json& operations);
+    // Calls `listener` after every committed transaction that changed something, from the
+    // client's or transact_local(), after monitors were updated and before the requester's
+    // reply. Listeners must not run transactions themselves (post the work instead).
+    void on_commit(std::function<void(const std::vector<RowChange>&)> listener);
 
     class Session;
 
@@ -63,6 +73,7 @@ class DbServer {
     Json lock(const std::shared_ptr<Session>& session, const std::string& method,
               const Json& params);
     void publish(const std::vector<RowChange>& changes);
+    void committed(const std::vector<RowChange>& changes);
     void retry_pending();
     void schedule_wait_timer();
     void session_closed(Session* session);
@@ -76,6 +87,7 @@ class DbServer {
     std::map<std::string, std::list<Session*>, std::less<>> locks_;  // name -> owner first
     std::list<PendingTransact> pending_;
     boost::asio::steady_timer wait_timer_;
+    std::vector<std::function<void(const std::vector<RowChange>&)>> commit_listeners_;
 };
 
 }  // namespace vs::ovsdb

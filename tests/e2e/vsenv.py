@@ -95,8 +95,10 @@ class Switch:
         for p in ports:
             args += ["--port", p]
         args += list(extra)
+        # The switch's config DB lives in its run directory too, so runs never share one.
+        env = dict(os.environ, VS_RUNDIR=self.rundir, VS_DBDIR=self.rundir)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
+                                     text=True, env=env)
         try:
             wait_for(lambda: self.proc.poll() is not None or self._ready(), timeout=30,
                      what="vswitchd control socket")

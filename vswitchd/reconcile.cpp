@@ -1,0 +1,143 @@
+// SwitchDaemon::reconcile(): the DB's bridges and interfaces → the datapath, incrementally
+// (removals first, so an interface may move between bridges or change type in one commit), then
+// each interface's outcome and cur_cfg back into the DB.
+#include <cctype>
+
+#include "base/log.hpp"
+#include "vswitchd/switch_daemon.hpp"
+
+namespace vs {
+
+VS_LOG_MODULE(bridge_log, "bridge");
+
+namespace {
+
+const WantedIface* find_wanted(const WantedConfig& want, const std::string& bridge,
+                               const std::string& iface) {
+    auto b = want.bridges.find(bridge);
+    if (b == want.bridges.end()) return nullptr;
+    auto i = b->second.ifaces.find(iface);
+    return i == b->second.ifaces.end() ? nullptr : &i->second;
+}
+
+}  // namespace
+
+void SwitchDaemon::reconcile() {
+    const WantedConfig want = read_wanted_config(*db_);
+    bool changed = false;
+    remove_bridges_and_ports(want, changed);
+    add_bridges_and_ports(want, changed);
+    if (changed) refresh_floods();
+    write_status(want);
+}
+
+void SwitchDaemon::remove_bridges_and_ports(const WantedConfig& want, bool& changed) {
+    for (auto b = bridges_.begin(); b != bridges_.end();) {
+        Bridge& bridge = *b->second;
+        auto& ports = bridge.ports();
+        for (auto p = ports.begin(); p != ports.end();) {
+            const WantedIface* w = find_wanted(want, bridge.name(), p->first);
+            if (w && w->uuid == p->second.iface_uuid &&
+                same_port_config(w->config, p->second.config)) {
+                ++p;
+                continue;
+            }
+            if (p->second.port_no) {
+                const uint32_t no = *p->second.port_no;
+                if (auto ok = dp_->remove_port(no); !ok) {
+                    VS_WARN(bridge_log, "bridge {}: cannot remove port {}: {}", bridge.name(),
+                            p->first, ok.error().message);
+                }
+                bridge.learning().port_removed(no);
+                port_owner_.erase(no);
+                changed = true;
+                VS_INFO(bridge_log, "bridge {}: removed port {}", bridge.name(), p->first);
+            }
+            p = ports.erase(p);
+        }
+        if (want.bridges.count(b->first)) {
+            ++b;
+            continue;
+        }
+        VS_INFO(bridge_log, "removed bridge {}", b->first);
+        b = bridges_.erase(b);
+        changed = true;
+    }
+}
+
+// Interfaces the datapath refused before are tried again: the missing netdev may exist now.
+void SwitchDaemon::add_bridges_and_ports(const WantedConfig& want, bool& changed) {
+    for (const auto& [name, wanted] : want.bridges) {
+        auto& bridge = bridges_[name];
+        if (!bridge) {
+            bridge =
+                std::make_unique<Bridge>(name, *dp_, config_.mac_table_size, config_.mac_aging_ms);
+            changed = true;
+            VS_INFO(bridge_log, "added bridge {}", name);
+        }
+        for (const auto& [iface, w] : wanted.ifaces) {
+            BridgePort& port = bridge->ports()[iface];
+            if (port.port_no) continue;
+            port.iface_uuid = w.uuid;
+            port.config = w.config;
+            auto no = dp_->add_port(w.config);
+            if (!no) {
+                if (port.error != no.error().message) {
+                    VS_WARN(bridge_log, "bridge {}: cannot add {} port {}: {}", name, w.config.type,
+                            iface, no.error().message);
+                }
+                port.error = no.error().message;
+                continue;
+            }
+            port.port_no = *no;
+            port.error.clear();
+            port_owner_[*no] = bridge.get();
+            changed = true;
+            VS_INFO(bridge_log, "bridge {}: added {} port {} as port {}", name, w.config.type,
+                    iface, *no);
+        }
+    }
+}
+
+// One bridge floods with the datapath's own flood action (every port); several flood each to
+// their own ports. Either way the megaflows made with the old ports are gone.
+void SwitchDaemon::refresh_floods() {
+    for (auto& [name, bridge] : bridges_) {
+        if (bridges_.size() == 1) {
+            bridge->learning().set_flood_ports(std::nullopt);
+        } else {
+            bridge->learning().set_flood_ports(bridge->port_numbers());
+        }
+    }
+    dp_->flush_flows();
+}
+
+void SwitchDaemon::write_status(const WantedConfig& want) {
+    std::map<uint32_t, PortInfo> infos;
+    for (PortInfo& info : dp_->ports())
+        infos.emplace(info.port_no, std::move(info));
+    std::map<ovsdb::Uuid, IfaceStatus> status;
+    for (const auto& [name, bridge] : bridges_) {
+        for (const auto& [iface, port] : bridge->ports()) {
+            IfaceStatus& st = status[port.iface_uuid];
+            st.error = port.error;
+            if (!port.port_no) continue;
+            st.ofport = *port.port_no;
+            if (auto it = infos.find(*port.port_no); it != infos.end()) {
+                st.mac = it->second.mac;
+                for (char& c : st.mac)
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                st.mtu = it->second.config.mtu;
+                st.link_up = it->second.link_up;
+            }
+        }
+    }
+    const ovsdb::Json ops = status_ops(*db_, want, status);
+    if (ops.empty()) return;
+    auto r = db_server_.transact_local(ops);
+    if (auto e = transact_error(r); !e.empty()) {
+        VS_WARN(bridge_log, "cannot write interface status: {}", e);
+    }
+}
+
+}  // namespace vs
