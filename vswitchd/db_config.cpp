@@ -156,8 +156,10 @@ WantedConfig read_wanted_config(const ovsdb::Database& db) {
                 if (i == ifaces.end()) continue;
                 PortConfig config = port_config_from_row(i->second);
                 if (config.name.empty() || !seen.insert(config.name).second) continue;
+                const int64_t ofport = int_of(i->second, "ofport").value_or(0);
+                const uint32_t hint = ofport > 0 && ofport < 65280 ? ofport : 0;
                 std::string iface_name = config.name;
-                wb.ifaces.emplace(std::move(iface_name), WantedIface{iu, std::move(config)});
+                wb.ifaces.emplace(std::move(iface_name), WantedIface{iu, std::move(config), hint});
             }
         }
     }

@@ -20,6 +20,9 @@ namespace vs {
 struct WantedIface {
     ovsdb::Uuid uuid;
     PortConfig config;
+    // The ofport the interface had (Interface.ofport), tried first when there is no
+    // ofport_request so that a restart keeps port numbers, as Open vSwitch does.
+    uint32_t ofport_hint = 0;
 };
 
 struct WantedBridge {

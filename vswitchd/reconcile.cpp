@@ -65,6 +65,15 @@ void SwitchDaemon::remove_bridges_and_ports(const WantedConfig& want, bool& chan
     }
 }
 
+Result<uint32_t> SwitchDaemon::add_to_datapath(const WantedIface& w) {
+    if (w.config.port_no_request == 0 && w.ofport_hint != 0 && !port_owner_.count(w.ofport_hint)) {
+        PortConfig hinted = w.config;
+        hinted.port_no_request = w.ofport_hint;
+        if (auto no = dp_->add_port(hinted)) return no;
+    }
+    return dp_->add_port(w.config);
+}
+
 // Interfaces the datapath refused before are tried again: the missing netdev may exist now.
 void SwitchDaemon::add_bridges_and_ports(const WantedConfig& want, bool& changed) {
     for (const auto& [name, wanted] : want.bridges) {
@@ -80,7 +89,7 @@ void SwitchDaemon::add_bridges_and_ports(const WantedConfig& want, bool& changed
             if (port.port_no) continue;
             port.iface_uuid = w.uuid;
             port.config = w.config;
-            auto no = dp_->add_port(w.config);
+            auto no = add_to_datapath(w);
             if (!no) {
                 if (port.error != no.error().message) {
                     VS_WARN(bridge_log, "bridge {}: cannot add {} port {}: {}", name, w.config.type,

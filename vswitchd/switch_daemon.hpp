@@ -72,6 +72,7 @@ class SwitchDaemon : private UpcallHandler {
     void remove_bridges_and_ports(const WantedConfig& want, bool& changed);
     void add_bridges_and_ports(const WantedConfig& want, bool& changed);
     void write_status(const WantedConfig& want);
+    Result<uint32_t> add_to_datapath(const WantedIface& w);
     void refresh_floods();
     void post_reconcile();
     void poll_upcalls();
