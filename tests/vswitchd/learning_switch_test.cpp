@@ -81,6 +81,18 @@ TEST_F(LearningSwitchTest, FloodsUnknownThenForwardsLearned) {
     EXPECT_EQ(ls.floods(), 1u);
 }
 
+// One bridge of several on the datapath floods to its own ports only, never back to in_port.
+TEST_F(LearningSwitchTest, FloodsToItsBridgesPortsOnly) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    ls.set_flood_ports(std::vector<uint32_t>{1, 3, 4});
+    EXPECT_EQ(decide(ls, key_of(3, kA, kBcast)).actions.to_string(), "1,4");
+    EXPECT_EQ(decide(ls, key_of(1, kB, kBcast)).actions.to_string(), "3,4");
+    EXPECT_EQ(decide(ls, key_of(1, kB, kA)).actions.to_string(), "3");  // learned: unicast
+    ls.set_flood_ports(std::nullopt);
+    EXPECT_EQ(decide(ls, key_of(4, kB, kBcast)).actions.to_string(), "flood");
+}
+
 TEST_F(LearningSwitchTest, VlansLearnSeparately) {
     MacTable macs;
     LearningSwitch ls(*dp_, macs);
