@@ -18,14 +18,14 @@ class DbSwitch(Switch):
     """vswitchd with no --bridge: everything comes from the DB in `dbdir`, which outlives the
     process (restart). Its run directory is its own, as Switch's."""
 
-    def __init__(self, dbdir):
+    def __init__(self, dbdir, extra=()):
         self.rundir = tempfile.mkdtemp(prefix="vs-e2e-db-")
         self.bridge = None
         self.ctl = os.path.join(self.rundir, "vswitchd.ctl")
         self.log = os.path.join(self.rundir, "vswitchd.log")
         self.db_sock = os.path.join(self.rundir, "db.sock")
         args = [os.path.join(BIN_DIR, "vswitchd"), "--log-file", self.log, "--dpdk-mem", "512",
-                "--mbufs", "16384"]
+                "--mbufs", "16384", *extra]
         env = dict(os.environ, VS_RUNDIR=self.rundir, VS_DBDIR=dbdir)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, env=env)
@@ -41,9 +41,10 @@ class DbSwitch(Switch):
             raise RuntimeError(f"vswitchd exited with {self.proc.returncode}:\n{out}\n"
                                + self.log_text())
 
-    def vsctl(self, *args, check=True):
+    def vsctl(self, *args, check=True, db=None):
         """The real ovs-vsctl, waiting for vswitchd to apply the change (no --no-wait)."""
-        p = subprocess.run(["ovs-vsctl", f"--db=unix:{self.db_sock}", "--timeout=20", *args],
+        db = db or f"unix:{self.db_sock}"
+        p = subprocess.run(["ovs-vsctl", f"--db={db}", "--timeout=20", *args],
                            capture_output=True, text=True, timeout=30)
         if check and p.returncode != 0:
             raise AssertionError(f"ovs-vsctl {' '.join(args)} failed ({p.returncode}): "
@@ -63,7 +64,10 @@ class VswitchdDb(SwitchTest):
         t = self.tag
         self.br0, self.br1 = f"vdbr{t}", f"vdbs{t}"
         self.missing = f"vdbn{t}x"
-        self.switch = DbSwitch(self.dbdir)
+        self.switch = None
+
+    def start(self, extra=()):
+        self.switch = DbSwitch(self.dbdir, extra)
 
     def restart(self):
         self.switch.stop()
@@ -85,6 +89,7 @@ class VswitchdDb(SwitchTest):
 
     def test_vsctl_drives_bridges_and_ports(self):
         a, b, c, d = self.hosts
+        self.start()
         sw = self.switch
         sw.vsctl("add-br", self.br0)
         self.assert_applied()
@@ -150,6 +155,7 @@ class VswitchdDb(SwitchTest):
 
     def test_type_change_and_ofport_request(self):
         a, b = self.hosts[0], self.hosts[1]
+        self.start()
         sw = self.switch
         sw.vsctl("add-br", self.br0, "--", "set", "Bridge", self.br0, "other_config:x=y")
         sw.vsctl("add-port", self.br0, a.port, "--", "set", "Interface", a.port,
@@ -167,6 +173,43 @@ class VswitchdDb(SwitchTest):
         self.assertEqual(sw.vsctl("get", "Interface", b.port, "error"), "[]")
         self.assertEqual(a.ping(b.ip, count=2), 2)
         self.assert_applied()
+
+    def test_tcp_remote_and_appctl_write_through_the_db(self):
+        a, b = self.hosts[0], self.hosts[1]
+        port = 16640 + self.tag % 1000
+        self.start(["--remote", f"ptcp:{port}:127.0.0.1"])
+        sw, tcp = self.switch, f"tcp:127.0.0.1:{port}"
+        sw.vsctl("add-br", self.br0, db=tcp)
+        self.assertEqual(sw.appctl("vswitchd/add-port", f"{a.port} type=system").strip(),
+                         str(self.ofport(a.port)))
+        sw.vsctl("add-port", self.br0, b.port, db=tcp)
+        self.assertEqual(sw.vsctl("list-ports", self.br0, db=tcp).split(), sorted([a.port, b.port]))
+        self.assertEqual(a.ping(b.ip, count=2), 2)
+        bad = sw.appctl("vswitchd/add-port", "vdbq0 type=warp", check=False)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("warp", bad.stderr)
+        self.assertNotIn("vdbq0", sw.vsctl("list-ports", self.br0))  # refused: not left in the DB
+        sw.appctl("vswitchd/del-port", b.port)
+        self.assertEqual(sw.vsctl("list-ports", self.br0).split(), [a.port])
+        self.assert_applied()
+
+
+class FlagsSeedTheDb(SwitchTest):
+    """--bridge/--port (what vsenv.Switch and scripts/demo.sh use) land in the DB, so ovs-vsctl
+    sees them; the DB sits in the switch's own run directory."""
+
+    def test_flags_seed_the_db(self):
+        if shutil.which("ovs-vsctl") is None:
+            self.skipTest("ovs-vsctl not installed")
+        a = self.host("vdf", 0, 79)
+        self.switch = Switch([f"{a.port} type=system ofport_request=5"], bridge="br-seed",
+                             internal_port=True)
+        db = f"--db=unix:{self.switch.rundir}/db.sock"
+        out = run(f"ovs-vsctl {db} --timeout=20 list-ports br-seed")
+        self.assertEqual(out.split(), [a.port])
+        self.assertEqual(run(f"ovs-vsctl {db} get Interface {a.port} ofport").strip(), "5")
+        self.assertEqual(run(f"ovs-vsctl {db} get Interface br-seed type").strip(), "internal")
+        self.assertEqual(self.switch.port_stats()[a.port]["no"], 5)
 
 
 if __name__ == "__main__":
