@@ -156,6 +156,8 @@ void SwitchDaemon::poll_upcalls() {
     });
 }
 
+// Every few seconds a reconcile without a commit: interfaces the datapath refused are tried
+// again (the netdev may exist now) and link state changes reach the DB.
 void SwitchDaemon::schedule_maintenance() {
     maintenance_timer_.expires_after(1s);
     maintenance_timer_.async_wait([this](boost::system::error_code ec) {
@@ -163,6 +165,7 @@ void SwitchDaemon::schedule_maintenance() {
         for (auto& [name, bridge] : bridges_)
             bridge->learning().run_aging();
         dp_->maintain();
+        if (++maintenance_ticks_ % kReconcileEveryTicks == 0) post_reconcile();
         schedule_maintenance();
     });
 }

@@ -89,6 +89,8 @@ class SwitchDaemon : private UpcallHandler {
     boost::asio::steady_timer upcall_timer_;
     boost::asio::steady_timer maintenance_timer_;
     bool reconcile_posted_ = false;
+    static constexpr unsigned kReconcileEveryTicks = 5;  // maintenance ticks (1 s)
+    unsigned maintenance_ticks_ = 0;
 };
 
 // Registers the appctl commands that report on and control the daemon (dpctl/*, dpif-netdev/*,

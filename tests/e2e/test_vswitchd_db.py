@@ -153,6 +153,14 @@ class VswitchdDb(SwitchTest):
         self.assert_applied()
         self.assertNotIn(d.port, sw.port_stats())
 
+        # The missing netdev appears: the periodic retry picks it up and clears the error.
+        self.addCleanup(run, f"ip link del {self.missing}", check=False)
+        run(f"ip link add {self.missing} type veth peer name {self.missing}p")
+        run(f"ip link set {self.missing} up")
+        wait_for(lambda: self.ofport(self.missing) > 0, timeout=15, what="retried interface")
+        wait_for(lambda: sw.vsctl("get", "Interface", self.missing, "error") == "[]",
+                 timeout=10, what="error cleared")
+
     def test_type_change_and_ofport_request(self):
         a, b = self.hosts[0], self.hosts[1]
         self.start()
