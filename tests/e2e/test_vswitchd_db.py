@@ -180,6 +180,14 @@ class VswitchdDb(SwitchTest):
         self.assertGreater(self.ofport(b.port), 0)
         self.assertEqual(sw.vsctl("get", "Interface", b.port, "error"), "[]")
         self.assertEqual(a.ping(b.ip, count=2), 2)
+        # Any DPDK device by devargs, and dpdkvhostuser with its socket in the run directory.
+        sw.vsctl("add-port", self.br0, "vdbnull0", "--", "set", "Interface", "vdbnull0",
+                 "type=dpdk", "options:dpdk-devargs=net_null0")
+        self.assertGreater(self.ofport("vdbnull0"), 0)
+        sw.vsctl("add-port", self.br0, "vdbvhu0", "--", "set", "Interface", "vdbvhu0",
+                 "type=dpdkvhostuser")
+        self.assertGreater(self.ofport("vdbvhu0"), 0)
+        self.assertTrue(os.path.exists(os.path.join(sw.rundir, "vdbvhu0")))
         self.assert_applied()
 
     def test_tcp_remote_and_appctl_write_through_the_db(self):
