@@ -11,7 +11,7 @@ bash scripts/build.sh release
 
 bin=$PWD/build/bin
 run=$(mktemp -d /tmp/vs-demo-XXXX)
-export VS_RUNDIR=$run
+export VS_RUNDIR=$run VS_DBDIR=$run  # the config DB goes with the run directory
 pid=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
