@@ -1,0 +1,325 @@
+// Text <-> OVSDB values in ovs-vsctl's syntax (Open vSwitch's ovsdb-data.c rules).
+#include "ctl/vsctl/value.hpp"
+
+#include <strings.h>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "ctl/vsctl/error.hpp"
+
+namespace vs::vsctl {
+
+namespace {
+
+using ovsdb::AtomicType;
+
+bool is_delim(char c) {
+    return c != '\0' && std::string_view(":=, []{}!<>").find(c) != std::string_view::npos;
+}
+
+std::string_view skip_spaces(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    return s;
+}
+
+// One token: up to the next delimiter outside double quotes, quotes kept, backslash escapes.
+std::string parse_token(std::string_view& s) {
+    const std::string_view start = s;
+    std::string out;
+    bool in_quotes = false;
+    size_t i = 0;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '\\') {
+            if (in_quotes) out += '\\';
+            if (i + 1 >= s.size()) {
+                throw CommandError(std::string(start) + ": backslash at end of argument");
+            }
+            out += s[++i];
+        } else if (!in_quotes && is_delim(c)) {
+            break;
+        } else {
+            out += c;
+            if (c == '"') in_quotes = !in_quotes;
+        }
+    }
+    if (in_quotes) {
+        throw CommandError(std::string(start) + ": quoted string extends past end of argument");
+    }
+    s.remove_prefix(i);
+    return out;
+}
+
+std::string unquote(std::string_view text) {
+    if (text.empty() || text.front() != '"') return std::string(text);
+    auto json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded() || !json.is_string()) {
+        throw CommandError(std::string(text) + ": syntax error in quoted string");
+    }
+    return json.get<std::string>();
+}
+
+bool iequals_prefix(std::string_view name, std::string_view prefix) {
+    return prefix.size() <= name.size() &&
+           ::strncasecmp(name.data(), prefix.data(), prefix.size()) == 0;
+}
+
+std::string format_real(double d) {
+    std::array<char, 64> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.15g", d);
+    return buf.data();
+}
+
+Atom atom_from_text(std::string_view text, const ovsdb::BaseType& base, Symbols* symbols) {
+    const std::string s(text);
+    switch (base.type) {
+        case AtomicType::kInteger: {
+            errno = 0;
+            char* end = nullptr;
+            const long long v = std::strtoll(s.c_str(), &end, 10);
+            if (s.empty() || *end != '\0' || errno != 0) {
+                throw CommandError("\"" + s + "\" is not a valid integer");
+            }
+            return static_cast<std::int64_t>(v);
+        }
+        case AtomicType::kReal: {
+            errno = 0;
+            char* end = nullptr;
+            const double v = std::strtod(s.c_str(), &end);
+            if (s.empty() || *end != '\0' || errno != 0) {
+                throw CommandError("\"" + s + "\" is not a valid real number");
+            }
+            return v;
+        }
+        case AtomicType::kBoolean:
+            if (s == "true") return true;
+            if (s == "false") return false;
+            throw CommandError("\"" + s + "\" is not a valid boolean (use \"true\" or \"false\")");
+        case AtomicType::kString:
+            return unquote(s);
+        case AtomicType::kUuid:
+            if (!s.empty() && s.front() == '@') {
+                if (symbols == nullptr) throw CommandError("\"" + s + "\" is not a valid UUID");
+                auto it = symbols->find(s);
+                if (it == symbols->end()) {
+                    it = symbols->emplace(s, Symbol{ovsdb::random_uuid(), false}).first;
+                }
+                return it->second.uuid;
+            }
+            if (auto uuid = ovsdb::parse_uuid(s)) return *uuid;
+            throw CommandError("\"" + s + "\" is not a valid UUID");
+    }
+    throw CommandError("bad atomic type");
+}
+
+}  // namespace
+
+bool string_needs_quotes(std::string_view s) {
+    if (s.empty()) return true;
+    const auto first = static_cast<unsigned char>(s.front());
+    if (!std::isalpha(first) && first != '_') return true;
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') return true;
+    }
+    return s == "true" || s == "false" || ovsdb::parse_uuid(s).has_value();
+}
+
+std::string atom_to_bare(const Atom& atom) {
+    switch (ovsdb::atom_type(atom)) {
+        case AtomicType::kInteger:
+            return std::to_string(std::get<std::int64_t>(atom));
+        case AtomicType::kReal:
+            return format_real(std::get<double>(atom));
+        case AtomicType::kBoolean:
+            return std::get<bool>(atom) ? "true" : "false";
+        case AtomicType::kString:
+            return std::get<std::string>(atom);
+        case AtomicType::kUuid:
+            return to_string(std::get<ovsdb::Uuid>(atom));
+    }
+    return {};
+}
+
+std::string atom_to_string(const Atom& atom) {
+    if (const auto* s = std::get_if<std::string>(&atom)) {
+        return string_needs_quotes(*s) ? nlohmann::json(*s).dump() : *s;
+    }
+    return atom_to_bare(atom);
+}
+
+std::string datum_to_string(const Datum& datum, const ovsdb::Type& type) {
+    const bool brackets = type.max > 1 || datum.empty();
+    std::string out;
+    if (brackets) out += type.is_map() ? '{' : '[';
+    for (size_t i = 0; i < datum.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += atom_to_string(datum.keys[i]);
+        if (type.is_map()) {
+            out += '=';
+            out += atom_to_string(datum.values[i]);
+        }
+    }
+    if (brackets) out += type.is_map() ? '}' : ']';
+    return out;
+}
+
+std::string datum_to_bare(const Datum& datum, const ovsdb::Type& type) {
+    std::string out;
+    for (size_t i = 0; i < datum.size(); ++i) {
+        if (i > 0) out += ' ';
+        out += atom_to_bare(datum.keys[i]);
+        if (type.is_map()) {
+            out += '=';
+            out += atom_to_bare(datum.values[i]);
+        }
+    }
+    return out;
+}
+
+Atom atom_from_string(std::string_view text, const ovsdb::BaseType& base, Symbols* symbols) {
+    Atom atom = atom_from_text(text, base, symbols);
+    if (auto ok = ovsdb::check_atom(atom, base); !ok) {
+        throw CommandError(ok.error().error + ": " + ok.error().details);
+    }
+    return atom;
+}
+
+Datum datum_from_string(std::string_view text, const ovsdb::Type& type, Symbols* symbols) {
+    const std::string whole(text);
+    const bool is_map = type.is_map();
+    std::string_view p = skip_spaces(text);
+    char end_delim = '\0';
+    if (!p.empty() && p.front() == (is_map ? '{' : '[')) {
+        end_delim = is_map ? '}' : ']';
+        p = skip_spaces(p.substr(1));
+    } else if (p.empty()) {
+        throw CommandError(is_map ? "use \"{}\" to specify the empty map"
+                                  : "use \"[]\" to specify the empty set");
+    }
+    Datum datum;
+    while (!p.empty() && p.front() != end_delim) {
+        if (is_delim(p.front())) {
+            throw CommandError(whole + ": unexpected \"" + p.front() + "\" parsing value");
+        }
+        datum.keys.push_back(atom_from_string(parse_token(p), type.key, symbols));
+        if (is_map) {
+            p = skip_spaces(p);
+            if (p.empty() || p.front() != '=') {
+                throw CommandError(whole + ": syntax error expecting \"=\"");
+            }
+            p = skip_spaces(p.substr(1));
+            datum.values.push_back(atom_from_string(parse_token(p), *type.value, symbols));
+        }
+        p = skip_spaces(p);
+        if (!p.empty() && p.front() == ',') p = skip_spaces(p.substr(1));
+    }
+    if (end_delim != '\0') {
+        if (p.empty()) {
+            throw CommandError(whole + ": missing \"" + end_delim + "\" at end of data");
+        }
+        if (!skip_spaces(p.substr(1)).empty()) {
+            throw CommandError(whole + ": trailing garbage after \"" + end_delim + "\"");
+        }
+    }
+    if (!datum.canonicalize()) {
+        if (is_map) throw CommandError(whole + ": map contains duplicate key");
+        Datum unique;
+        for (const auto& key : datum.keys) {
+            if (!unique.find(key)) unique.keys.push_back(key);
+        }
+        datum = std::move(unique);
+        (void)datum.canonicalize();
+    }
+    if (datum.size() < type.min) {
+        throw CommandError(whole + ": " + std::to_string(datum.size()) +
+                           " values specified but the minimum number is " +
+                           std::to_string(type.min));
+    }
+    if (datum.size() > type.max) {
+        throw CommandError(whole + ": " + std::to_string(datum.size()) +
+                           " values specified but the maximum number is " +
+                           std::to_string(type.max));
+    }
+    return datum;
+}
+
+const ovsdb::TableSchema& find_table(const ovsdb::DatabaseSchema& schema, std::string_view name) {
+    const ovsdb::TableSchema* found = nullptr;
+    int n = 0;
+    for (const auto& [table_name, table] : schema.tables) {
+        if (::strcasecmp(std::string(table_name).c_str(), std::string(name).c_str()) == 0) {
+            return table;
+        }
+        if (iequals_prefix(table_name, name)) {
+            found = &table;
+            ++n;
+        }
+    }
+    if (n == 1 && !name.empty()) return *found;
+    if (n > 1) throw CommandError("multiple table names match \"" + std::string(name) + "\"");
+    throw CommandError("unknown table \"" + std::string(name) + "\"");
+}
+
+const ovsdb::ColumnSchema& find_column(const ovsdb::TableSchema& table, std::string_view name) {
+    const ovsdb::ColumnSchema* found = nullptr;
+    int n = 0;
+    for (const auto& column : table.columns) {
+        if (column.name == "_version") continue;
+        if (::strcasecmp(column.name.c_str(), std::string(name).c_str()) == 0) return column;
+        if (iequals_prefix(column.name, name)) {
+            found = &column;
+            ++n;
+        }
+    }
+    if (n == 1 && !name.empty()) return *found;
+    if (n > 1) {
+        throw CommandError(table.name + " contains more than one column whose name matches \"" +
+                           std::string(name) + "\"");
+    }
+    throw CommandError(table.name + " does not contain a column whose name matches \"" +
+                       std::string(name) + "\"");
+}
+
+ColumnArg parse_column_arg(std::string_view arg, const ovsdb::TableSchema& table,
+                           std::span<const std::string_view> operators) {
+    ColumnArg out;
+    std::string_view p = arg;
+    const std::string name = parse_token(p);
+    if (name.empty()) {
+        throw CommandError(std::string(arg) + ": missing column name");
+    }
+    out.column = &find_column(table, unquote(name));
+    if (!p.empty() && p.front() == ':') {
+        p.remove_prefix(1);
+        out.key = parse_token(p);
+    }
+    if (operators.empty()) {
+        if (!p.empty()) {
+            throw CommandError(std::string(arg) + ": trailing garbage \"" + std::string(p) +
+                               "\" in argument");
+        }
+        return out;
+    }
+    std::string_view best;
+    for (const auto op : operators) {
+        if (p.substr(0, op.size()) == op && op.size() > best.size()) best = op;
+    }
+    if (best.empty()) {
+        if (operators.size() == 1) {
+            throw CommandError(std::string(arg) + ": argument does not end in \"" +
+                               std::string(operators[0]) + "\" followed by a value.");
+        }
+        throw CommandError(std::string(arg) +
+                           ": argument does not end in one of the operators followed by a value.");
+    }
+    out.op = best;
+    out.value = std::string(p.substr(best.size()));
+    return out;
+}
+
+}  // namespace vs::vsctl
