@@ -68,13 +68,8 @@ DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes, bo
             if (!change.old_row) {
                 status = store_->insert(change.table, change.uuid, version, *change.new_row);
             } else {
-                Store::Row changed;
-                for (const auto& [name, datum] : *change.new_row) {
-                    const auto old = change.old_row->find(name);
-                    if (old == change.old_row->end() || old->second != datum) changed[name] = datum;
-                }
-                status =
-                    store_->update(change.table, change.uuid, version, changed, &*change.old_row);
+                status = store_->update(change.table, change.uuid, version, *change.new_row,
+                                        &*change.old_row);
             }
         }
         if (!status) break;

@@ -367,7 +367,7 @@ DbResult<void> Store::init_schema() {
             for (const ColumnSchema* column : data_columns(table)) {
                 sql += ", " + quote(column->name) + " " + std::string(sql_type(column->type));
             }
-            sql += ")";
+            sql += ") WITHOUT ROWID";
             if (auto ok = exec(sql.c_str()); !ok) {
                 return ok;
             }
@@ -452,7 +452,8 @@ DbResult<void> Store::insert(std::string_view table, const Uuid& uuid, const Uui
     for (std::size_t i = 0; i < columns.size() && rc == SQLITE_OK; ++i) {
         const Type& type = columns[i]->type;
         auto it = row.find(columns[i]->name);
-        const Datum datum = it != row.end() ? it->second : default_datum(type);
+        const Datum fallback = it != row.end() ? Datum{} : default_datum(type);
+        const Datum& datum = it != row.end() ? it->second : fallback;
         if (auto ok = check_datum(datum, type); !ok) {
             return ok;
         }
@@ -537,13 +538,20 @@ DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uui
     }
     std::vector<const ColumnSchema*> columns;
     std::string key = "update" + std::string(1, kKeySep) + std::string(table);
+    auto unchanged = [&](const std::string& name, const Datum& datum) {
+        if (before == nullptr) {
+            return false;
+        }
+        const auto old = before->find(name);
+        return old != before->end() && old->second == datum;
+    };
     for (const auto& [name, datum] : changed_columns) {
         const ColumnSchema* column = (*schema)->find_column(name);
         if (column == nullptr || is_implicit_column(name)) {
             return db_fail("constraint violation", "unknown column " + name);
         }
-        if (is_link(column->type)) {
-            continue;  // written below, element by element
+        if (is_link(column->type) || unchanged(name, datum)) {
+            continue;  // links are written below, element by element
         }
         if (auto ok = check_datum(datum, column->type); !ok) {
             return ok;
@@ -584,7 +592,7 @@ DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uui
     }
     for (const ColumnSchema* column : link_columns(**schema)) {
         const auto it = changed_columns.find(column->name);
-        if (it == changed_columns.end()) {
+        if (it == changed_columns.end() || unchanged(column->name, it->second)) {
             continue;
         }
         const Datum* old_datum = nullptr;

@@ -56,8 +56,9 @@ class Store {
     // "constraint violation".
     [[nodiscard]] DbResult<void> insert(std::string_view table, const Uuid& uuid,
                                         const Uuid& version, const Row& row);
-    // Writes `changed_columns` and the new version of an existing row. With `before` (the row's
-    // previous columns) sets of references are written as the difference.
+    // Writes the new version of an existing row and its columns in `changed_columns` — with
+    // `before` (the row's previous columns), only those that differ from it, and sets of
+    // references as the difference.
     [[nodiscard]] DbResult<void> update(std::string_view table, const Uuid& uuid,
                                         const Uuid& version, const Row& changed_columns,
                                         const Row* before = nullptr);

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Config DB transaction rate: vsdb-server beside Open vSwitch's ovsdb-server, same run.
 
-Each server gets a fresh database (ours: SQLite, WAL, synchronous=FULL; theirs: its journal,
-made with ovsdb-tool from Debian's schema) with one bridge. Measured over one unix-socket
-connection: N transactions that each add one port (Port + Interface + mutate of the bridge's
-ports), then one transaction adding N ports; and the wall time of N `ovs-vsctl --no-wait
-add-port` invocations. Usage: txn_rate.py [--n 1000] [--runs 3] [--json]"""
+Each server gets a fresh database (ours: SQLite, WAL; theirs: its journal, made with ovsdb-tool
+from Debian's schema) with one bridge. Both write every transaction to their file before the
+reply (it survives kill -9); --durable adds {"op": "commit", "durable": true} to every
+transaction, which makes both also sync to the disk. Measured over one unix-socket connection:
+N transactions that each add one port (Port + Interface + mutate of the bridge's ports), one
+reply awaited before the next request; the same with 16 requests in flight; one transaction
+adding N ports; the server's CPU time per transaction; and the wall time of N `ovs-vsctl
+--no-wait add-port` invocations (--vsctl-n timed, scaled to N).
+Usage: txn_rate.py [--n 1000] [--runs 3] [--durable] [--vsctl-n 200] [--json]"""
 
 import argparse
 import json
@@ -32,16 +36,22 @@ class Rpc:
         self.dec = json.JSONDecoder()
 
     def call(self, method, *params):
+        self.send(method, *params)
+        return self.reply(self.n)
+
+    def send(self, method, *params):
         self.n += 1
         self.sock.sendall(json.dumps({"method": method, "params": list(params),
                                       "id": self.n}).encode())
+
+    def reply(self, wanted):
         while True:
             text = self.buf.decode().lstrip()
             if text:
                 try:
                     msg, end = self.dec.raw_decode(text)
                     self.buf = text[end:].encode()
-                    if msg.get("id") == self.n:
+                    if msg.get("id") == wanted:
                         if msg.get("error") or any(isinstance(r, dict) and "error" in r
                                                    for r in msg["result"] or []):
                             raise RuntimeError(f"{method}: {msg}")
@@ -52,8 +62,15 @@ class Rpc:
             self.buf += self.sock.recv(1 << 20)
 
 
-def add_port_ops(i):
-    return [{"op": "insert", "table": "Interface", "uuid-name": "i", "row": {"name": f"p{i}"}},
+def cpu_seconds(pid):
+    # schedstat's first field: nanoseconds on a CPU (all threads of the main task's group are
+    # not summed here; both servers do their work on the main thread).
+    return int(open(f"/proc/{pid}/schedstat").read().split()[0]) / 1e9
+
+
+def add_port_ops(i, durable=False):
+    commit = [{"op": "commit", "durable": True}] if durable else []
+    return commit + [{"op": "insert", "table": "Interface", "uuid-name": "i", "row": {"name": f"p{i}"}},
             {"op": "insert", "table": "Port", "uuid-name": "p",
              "row": {"name": f"p{i}", "interfaces": ["named-uuid", "i"]}},
             {"op": "mutate", "table": "Bridge", "where": [["name", "==", "br0"]],
@@ -79,7 +96,7 @@ def start_server(system, work):
     return proc, sock
 
 
-def one_run(system, n):
+def one_run(system, n, durable, vsctl_n):
     work = tempfile.mkdtemp(prefix="vsbench-db-")
     proc, sock = start_server(system, work)
     try:
@@ -87,12 +104,23 @@ def one_run(system, n):
         rpc.call("transact", "Open_vSwitch",
                  {"op": "insert", "table": "Open_vSwitch", "row": {"bridges": ["named-uuid", "b"]}},
                  {"op": "insert", "table": "Bridge", "uuid-name": "b", "row": {"name": "br0"}})
+        cpu0 = cpu_seconds(proc.pid)
         t0 = time.perf_counter()
         for i in range(n):
-            rpc.call("transact", "Open_vSwitch", *add_port_ops(i))
+            rpc.call("transact", "Open_vSwitch", *add_port_ops(i, durable))
         single = n / (time.perf_counter() - t0)
+        cpu_us = (cpu_seconds(proc.pid) - cpu0) / n * 1e6
+        t0 = time.perf_counter()
+        window = 16
+        for i in range(n):
+            rpc.send("transact", "Open_vSwitch", *add_port_ops(n + i, durable))
+            if i >= window - 1:
+                rpc.reply(rpc.n - window + 1)
+        for k in range(window - 1, 0, -1):
+            rpc.reply(rpc.n - k + 1)
+        pipelined = n / (time.perf_counter() - t0)
         ops = []
-        for i in range(n, 2 * n):
+        for i in range(2 * n, 3 * n):
             batch = add_port_ops(i)
             batch[0]["uuid-name"], batch[1]["uuid-name"] = f"i{i}", f"p{i}"
             batch[1]["row"]["interfaces"] = ["named-uuid", f"i{i}"]
@@ -102,11 +130,12 @@ def one_run(system, n):
         rpc.call("transact", "Open_vSwitch", *ops)
         bulk_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        for i in range(min(n, 200)):
+        for i in range(vsctl_n):
             subprocess.run(["ovs-vsctl", f"--db=unix:{sock}", "--no-wait", "add-port", "br0",
                             f"v{i}"], check=True, capture_output=True)
-        vsctl_s = (time.perf_counter() - t0) * n / min(n, 200)
-        return {"txn_per_s": round(single), "bulk_s": round(bulk_s, 3),
+        vsctl_s = (time.perf_counter() - t0) * n / vsctl_n
+        return {"txn_per_s": round(single), "pipelined_per_s": round(pipelined),
+                "cpu_us": round(cpu_us, 1), "bulk_s": round(bulk_s, 3),
                 "vsctl_s": round(vsctl_s, 2)}
     finally:
         proc.terminate()
@@ -118,28 +147,39 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--durable", action="store_true")
+    ap.add_argument("--vsctl-n", type=int, default=200, help="ovs-vsctl runs timed (scaled to N)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     for tool in ("ovsdb-server", "ovsdb-tool", "ovs-vsctl"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} not found (scripts/install-deps.sh installs Open vSwitch)")
     results = []
-    for system in ("vsdb-server", "ovsdb-server"):
-        runs = [one_run(system, args.n) for _ in range(args.runs)]
-        r = {"system": system, "n": args.n, "runs": runs}
-        for key in ("txn_per_s", "bulk_s", "vsctl_s"):
-            r[key] = statistics.median(x[key] for x in runs)
+    keys = ("txn_per_s", "pipelined_per_s", "cpu_us", "bulk_s", "vsctl_s")
+    # Runs alternate between the servers so that machine noise falls on both.
+    runs = {"vsdb-server": [], "ovsdb-server": []}
+    for _ in range(args.runs):
+        for system in runs:
+            runs[system].append(one_run(system, args.n, args.durable, args.vsctl_n))
+    for system, measured in runs.items():
+        r = {"system": system, "n": args.n, "durable": args.durable, "runs": measured}
+        for key in keys:
+            r[key] = statistics.median(x[key] for x in measured)
         results.append(r)
         if not args.json:
-            print(f"{system:12} {r['txn_per_s']:>7} txn/s (runs "
-                  f"{', '.join(str(x['txn_per_s']) for x in runs)}), {args.n} ports in one txn "
-                  f"{r['bulk_s']} s, {args.n} ovs-vsctl add-port ~{r['vsctl_s']} s", flush=True)
+            spread = lambda key: f"{min(x[key] for x in measured)}-{max(x[key] for x in measured)}"
+            print(f"{system:12} {r['txn_per_s']:>7} txn/s ({spread('txn_per_s')}), "
+                  f"{r['pipelined_per_s']:>7} txn/s with 16 in flight ({spread('pipelined_per_s')}), "
+                  f"server CPU {r['cpu_us']} us/txn, {args.n} ports in one txn {r['bulk_s']} s, "
+                  f"{args.n} ovs-vsctl add-port ~{r['vsctl_s']} s", flush=True)
     if args.json:
         json.dump({"results": results}, sys.stdout, indent=1)
         print()
     else:
-        print(f"ratio txn/s vsdb-server / ovsdb-server: "
-              f"{results[0]['txn_per_s'] / results[1]['txn_per_s']:.2f}")
+        ours, theirs = results
+        print(f"ratio vsdb-server / ovsdb-server: txn/s {ours['txn_per_s'] / theirs['txn_per_s']:.2f}, "
+              f"pipelined {ours['pipelined_per_s'] / theirs['pipelined_per_s']:.2f}, "
+              f"CPU per txn {theirs['cpu_us'] / max(ours['cpu_us'], 0.1):.2f}x less")
 
 
 if __name__ == "__main__":
