@@ -12,8 +12,12 @@ from vsenv import BIN_DIR, Switch, SwitchTest
 
 
 def run_bin(*args):
-    return subprocess.run([os.path.join(BIN_DIR, args[0]), *args[1:]], capture_output=True,
-                          text=True, timeout=60)
+    # A private run and DB directory: vswitchd keeps bridges in its DB, and a test must not
+    # leave them in the system's default one.
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, VS_RUNDIR=home, VS_DBDIR=home)
+        return subprocess.run([os.path.join(BIN_DIR, args[0]), *args[1:]], capture_output=True,
+                              text=True, timeout=60, env=env)
 
 
 class CommandLineErrors(unittest.TestCase):
