@@ -100,11 +100,13 @@ void for_each_strong_ref_change(const TableSchema& table, const Uuid& self,
         const auto& b = new_datum->keys;
         std::size_t i = 0, j = 0;
         while (i < a.size() || j < b.size()) {
-            if (j == b.size() || (i < a.size() && a[i] < b[j])) {
-                if (std::get<Uuid>(a[i]) != self) fn(type.key.ref_table, std::get<Uuid>(a[i]), -1);
+            const Uuid* x = i < a.size() ? std::get_if<Uuid>(&a[i]) : nullptr;
+            const Uuid* y = j < b.size() ? std::get_if<Uuid>(&b[j]) : nullptr;
+            if (y == nullptr || (x != nullptr && *x < *y)) {
+                if (*x != self) fn(type.key.ref_table, *x, -1);
                 ++i;
-            } else if (i == a.size() || b[j] < a[i]) {
-                if (std::get<Uuid>(b[j]) != self) fn(type.key.ref_table, std::get<Uuid>(b[j]), +1);
+            } else if (x == nullptr || *y < *x) {
+                if (*y != self) fn(type.key.ref_table, *y, +1);
                 ++j;
             } else {
                 ++i;

@@ -515,9 +515,11 @@ DbResult<void> Store::write_links(std::string_view table, std::string_view colum
     std::size_t j = 0;
     while (i < a.size() || j < b.size()) {
         DbResult<void> ok;
-        if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+        const Uuid* x = i < a.size() ? std::get_if<Uuid>(&a[i]) : nullptr;
+        const Uuid* y = j < b.size() ? std::get_if<Uuid>(&b[j]) : nullptr;
+        if (y == nullptr || (x != nullptr && *x < *y)) {
             ok = link_step("link-delete", table, column, uuid, &a[i++]);
-        } else if (i == a.size() || b[j] < a[i]) {
+        } else if (x == nullptr || *y < *x) {
             ok = link_step("link-insert", table, column, uuid, &b[j++]);
         } else {
             ++i;
