@@ -297,7 +297,7 @@ void cmd_del_port(Context& ctx) {
 }  // namespace
 
 const std::vector<CommandEntry>& bridge_commands() {
-    static const std::vector<CommandEntry> kCommands = {
+    static const std::vector<CommandEntry> commands = {
         {"init", cmd_init},
         {"add-br", cmd_add_br},
         {"del-br", cmd_del_br},
@@ -313,7 +313,7 @@ const std::vector<CommandEntry>& bridge_commands() {
         {"list-ifaces", cmd_list_ifaces},
         {"iface-to-br", cmd_iface_to_br},
     };
-    return kCommands;
+    return commands;
 }
 
 }  // namespace vs::vsctl

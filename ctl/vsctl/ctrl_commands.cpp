@@ -94,14 +94,14 @@ void cmd_set_manager(Context& ctx) {
 }  // namespace
 
 const std::vector<CommandEntry>& ctrl_commands() {
-    static const std::vector<CommandEntry> kCommands = {
+    static const std::vector<CommandEntry> commands = {
         {"get-controller", cmd_get_controller}, {"del-controller", cmd_del_controller},
         {"set-controller", cmd_set_controller}, {"get-fail-mode", cmd_get_fail_mode},
         {"del-fail-mode", cmd_del_fail_mode},   {"set-fail-mode", cmd_set_fail_mode},
         {"get-manager", cmd_get_manager},       {"del-manager", cmd_del_manager},
         {"set-manager", cmd_set_manager},       {"show", cmd_show},
     };
-    return kCommands;
+    return commands;
 }
 
 }  // namespace vs::vsctl

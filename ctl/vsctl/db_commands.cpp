@@ -302,14 +302,14 @@ void cmd_wait_until(Context& ctx) {
 }  // namespace
 
 const std::vector<CommandEntry>& db_commands() {
-    static const std::vector<CommandEntry> kCommands = {
+    static const std::vector<CommandEntry> commands = {
         {"list", cmd_list},       {"find", cmd_find},
         {"get", cmd_get},         {"set", cmd_set},
         {"add", cmd_add},         {"remove", cmd_remove},
         {"clear", cmd_clear},     {"create", cmd_create},
         {"destroy", cmd_destroy}, {"wait-until", cmd_wait_until},
     };
-    return kCommands;
+    return commands;
 }
 
 }  // namespace vs::vsctl

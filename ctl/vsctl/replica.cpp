@@ -10,8 +10,8 @@ namespace vs::vsctl {
 namespace {
 
 const Datum& empty_datum() {
-    static const Datum kEmpty;
-    return kEmpty;
+    static const Datum empty;
+    return empty;
 }
 
 Json uuid_where(const Uuid& uuid) {

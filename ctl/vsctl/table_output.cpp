@@ -38,6 +38,7 @@ std::string render_table(const TableOutput& t, const OutputStyle& style) {
         for (size_t c = 0; c < t.headings.size(); ++c)
             widths[c] = t.headings[c].size();
     }
+    text.reserve(t.rows.size());
     for (const auto& row : t.rows) {
         auto& line = text.emplace_back();
         for (size_t c = 0; c < row.size(); ++c) {
@@ -88,7 +89,7 @@ std::string render_csv(const TableOutput& t, const OutputStyle& style) {
     return out;
 }
 
-std::string render_json(const TableOutput& t, const OutputStyle& style) {
+std::string render_json(const TableOutput& t) {
     nlohmann::json data = nlohmann::json::array();
     for (const auto& row : t.rows) {
         nlohmann::json cells = nlohmann::json::array();
@@ -96,8 +97,8 @@ std::string render_json(const TableOutput& t, const OutputStyle& style) {
             cells.push_back(ovsdb::datum_to_json(cell.datum, cell.type));
         data.push_back(std::move(cells));
     }
-    nlohmann::json out = {{"data", std::move(data)}};
-    if (style.headings) out["headings"] = t.headings;
+    // ovs-vsctl keeps the headings in JSON even with --no-headings.
+    const nlohmann::json out = {{"data", std::move(data)}, {"headings", t.headings}};
     return out.dump() + '\n';
 }
 
@@ -137,7 +138,7 @@ std::string TableOutput::render(const OutputStyle& style) const {
         case Format::kCsv:
             return render_csv(*this, style);
         case Format::kJson:
-            return render_json(*this, style);
+            return render_json(*this);
     }
     return {};
 }

@@ -1,9 +1,9 @@
 // Text <-> OVSDB values in ovs-vsctl's syntax (Open vSwitch's ovsdb-data.c rules).
 #include "ctl/vsctl/value.hpp"
 
-#include <strings.h>
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -61,11 +61,6 @@ std::string unquote(std::string_view text) {
         throw CommandError(std::string(text) + ": syntax error in quoted string");
     }
     return json.get<std::string>();
-}
-
-bool iequals_prefix(std::string_view name, std::string_view prefix) {
-    return prefix.size() <= name.size() &&
-           ::strncasecmp(name.data(), prefix.data(), prefix.size()) == 0;
 }
 
 std::string format_real(double d) {
@@ -183,6 +178,27 @@ std::string datum_to_bare(const Datum& datum, const ovsdb::Type& type) {
 
 Atom atom_from_string(std::string_view text, const ovsdb::BaseType& base, Symbols* symbols) {
     Atom atom = atom_from_text(text, base, symbols);
+    // Integer ranges in Open vSwitch's words; the other constraints in the model's.
+    if (const auto* i = std::get_if<std::int64_t>(&atom)) {
+        const bool has_min = base.min_integer != ovsdb::BaseType::kMinInteger;
+        const bool has_max = base.max_integer != ovsdb::BaseType::kMaxInteger;
+        const std::string v = std::to_string(*i);
+        if (has_min && has_max && (*i < base.min_integer || *i > base.max_integer)) {
+            throw CommandError("constraint violation: " + v + " is not in the valid range " +
+                               std::to_string(base.min_integer) + " to " +
+                               std::to_string(base.max_integer) + " (inclusive)");
+        }
+        if (has_min && *i < base.min_integer) {
+            throw CommandError("constraint violation: " + v +
+                               " is less than minimum allowed value " +
+                               std::to_string(base.min_integer));
+        }
+        if (has_max && *i > base.max_integer) {
+            throw CommandError("constraint violation: " + v +
+                               " is greater than maximum allowed value " +
+                               std::to_string(base.max_integer));
+        }
+    }
     if (auto ok = ovsdb::check_atom(atom, base); !ok) {
         throw CommandError(ok.error().error + ": " + ok.error().details);
     }
@@ -248,36 +264,55 @@ Datum datum_from_string(std::string_view text, const ovsdb::Type& type, Symbols*
     return datum;
 }
 
+// How well `s` names `name` (Open vSwitch's score_partial_match): the highest for an exact
+// match, then for a match ignoring case and '-' vs '_', else the length of a matching prefix.
+unsigned partial_match_score(std::string_view name, std::string_view s) {
+    if (name == s) return UINT_MAX;
+    auto fold = [](char c) {
+        return c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    };
+    size_t i = 0;
+    for (; i < name.size() && i < s.size(); ++i) {
+        if (fold(name[i]) != fold(s[i])) return 0;
+    }
+    if (i == name.size() && i == s.size()) return UINT_MAX - 1;
+    return i == s.size() ? static_cast<unsigned>(i) : 0;
+}
+
 const ovsdb::TableSchema& find_table(const ovsdb::DatabaseSchema& schema, std::string_view name) {
-    const ovsdb::TableSchema* found = nullptr;
-    int n = 0;
+    const ovsdb::TableSchema* best = nullptr;
+    unsigned best_score = 0;
     for (const auto& [table_name, table] : schema.tables) {
-        if (::strcasecmp(std::string(table_name).c_str(), std::string(name).c_str()) == 0) {
-            return table;
-        }
-        if (iequals_prefix(table_name, name)) {
-            found = &table;
-            ++n;
+        const unsigned score = partial_match_score(table_name, name);
+        if (score > best_score) {
+            best = &table;
+            best_score = score;
+        } else if (score == best_score) {
+            best = nullptr;
         }
     }
-    if (n == 1 && !name.empty()) return *found;
-    if (n > 1) throw CommandError("multiple table names match \"" + std::string(name) + "\"");
+    if (best != nullptr) return *best;
+    if (best_score > 0) {
+        throw CommandError("multiple table names match \"" + std::string(name) + "\"");
+    }
     throw CommandError("unknown table \"" + std::string(name) + "\"");
 }
 
 const ovsdb::ColumnSchema& find_column(const ovsdb::TableSchema& table, std::string_view name) {
-    const ovsdb::ColumnSchema* found = nullptr;
-    int n = 0;
+    const ovsdb::ColumnSchema* best = nullptr;
+    unsigned best_score = 0;
     for (const auto& column : table.columns) {
         if (column.name == "_version") continue;
-        if (::strcasecmp(column.name.c_str(), std::string(name).c_str()) == 0) return column;
-        if (iequals_prefix(column.name, name)) {
-            found = &column;
-            ++n;
+        const unsigned score = partial_match_score(column.name, name);
+        if (score > best_score) {
+            best = &column;
+            best_score = score;
+        } else if (score == best_score) {
+            best = nullptr;
         }
     }
-    if (n == 1 && !name.empty()) return *found;
-    if (n > 1) {
+    if (best != nullptr) return *best;
+    if (best_score > 0) {
         throw CommandError(table.name + " contains more than one column whose name matches \"" +
                            std::string(name) + "\"");
     }

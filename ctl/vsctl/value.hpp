@@ -38,7 +38,9 @@ using Symbols = std::map<std::string, Symbol, std::less<>>;
 [[nodiscard]] Datum datum_from_string(std::string_view text, const ovsdb::Type& type,
                                       Symbols* symbols);
 
-// A table or column named by a case-insensitive unique prefix (exact names win).
+// A table or column named by its best partial match (exact, then ignoring case and -/_,
+// then the longest unique prefix), as ovs-vsctl does.
+[[nodiscard]] unsigned partial_match_score(std::string_view name, std::string_view s);
 [[nodiscard]] const ovsdb::TableSchema& find_table(const ovsdb::DatabaseSchema& schema,
                                                    std::string_view name);
 [[nodiscard]] const ovsdb::ColumnSchema& find_column(const ovsdb::TableSchema& table,
