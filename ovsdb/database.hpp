@@ -23,8 +23,9 @@ namespace vs::ovsdb {
 struct RowChange {
     std::string table;
     Uuid uuid;
-    std::optional<Store::Row> old_row;  // nullopt for an insert
-    std::optional<Store::Row> new_row;  // nullopt for a delete
+    // Shared, immutable snapshots of the row before and after.
+    std::shared_ptr<const Store::Row> old_row;  // null for an insert
+    std::shared_ptr<const Store::Row> new_row;  // null for a delete
 };
 
 struct TransactResult {

@@ -61,5 +61,10 @@ enum class Mutator { kAdd, kSubtract, kMultiply, kDivide, kModulo, kInsert, kDel
 [[nodiscard]] DbResult<Datum> mutate_datum(const Datum& datum, const Type& type, Mutator mutator,
                                            const Json& argument,
                                            const SymbolTable* symbols = nullptr);
+// The same, applied to `datum` itself (unchanged on error): inserting into a big set shifts it
+// instead of copying it.
+[[nodiscard]] DbResult<void> mutate_datum_in_place(Datum& datum, const Type& type, Mutator mutator,
+                                                   const Json& argument,
+                                                   const SymbolTable* symbols = nullptr);
 
 }  // namespace vs::ovsdb

@@ -1,7 +1,10 @@
 // The mutations of RFC 7047's "mutate" operation on one datum: arithmetic on integer/real scalars
 // and sets (+= -= *= /= %=), insert into and delete from sets and maps.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ovsdb/datum.hpp"
 
@@ -146,30 +149,93 @@ Datum erase(const Datum& datum, const Datum& removed, bool match_values) {
     return out;
 }
 
-DbResult<Datum> insert_or_delete(const Datum& datum, const Type& type, Mutator m,
-                                 const Json& argument, const SymbolTable* symbols) {
+// The argument of insert/delete, parsed: elements to add or remove, and for a map delete given
+// as a map, whether values must match too.
+struct SetArgument {
+    Datum elements;
+    bool match_values = false;
+};
+
+DbResult<SetArgument> parse_set_argument(const Type& type, Mutator m, const Json& argument,
+                                         const SymbolTable* symbols) {
     const bool is_delete = m == Mutator::kDelete;
-    Datum out;
+    SetArgument out;
     if (is_delete && type.is_map() &&
         !(argument.is_array() && argument.size() == 2 && argument[0] == "map")) {
         Type keys_type = any_size(type, false);
         keys_type.value.reset();
         auto keys = datum_from_json(argument, keys_type, symbols);
         if (!keys) return tl::unexpected(keys.error());
-        out = erase(datum, *keys, false);
-    } else {
-        auto arg = datum_from_json(argument, any_size(type, !is_delete), symbols);
-        if (!arg) return tl::unexpected(arg.error());
-        out = is_delete ? erase(datum, *arg, type.is_map()) : insert(datum, *arg);
+        out.elements = std::move(*keys);
+        return out;
     }
-    if (out.size() < type.min || out.size() > type.max) {
+    auto arg = datum_from_json(argument, any_size(type, !is_delete), symbols);
+    if (!arg) return tl::unexpected(arg.error());
+    out.elements = std::move(*arg);
+    out.match_values = is_delete && type.is_map();
+    return out;
+}
+
+DbResult<void> check_size(std::size_t size, const Type& type) {
+    if (size < type.min || size > type.max) {
         std::string max =
             type.max == Type::kUnlimited ? std::string("unlimited") : std::to_string(type.max);
-        return db_fail(kConstraint, "Attempted to store " + std::to_string(out.size()) +
+        return db_fail(kConstraint, "Attempted to store " + std::to_string(size) +
                                         " elements in a set of " + std::to_string(type.min) +
                                         " to " + max + " elements");
     }
+    return {};
+}
+
+DbResult<Datum> insert_or_delete(const Datum& datum, const Type& type, Mutator m,
+                                 const Json& argument, const SymbolTable* symbols) {
+    auto arg = parse_set_argument(type, m, argument, symbols);
+    if (!arg) return tl::unexpected(arg.error());
+    Datum out = m == Mutator::kDelete ? erase(datum, arg->elements, arg->match_values)
+                                      : insert(datum, arg->elements);
+    if (auto ok = check_size(out.size(), type); !ok) return tl::unexpected(ok.error());
     return out;
+}
+
+// The same as insert_or_delete, applied to `datum` itself: a few elements added to or removed
+// from a big set shift it instead of copying it. Unchanged on error.
+DbResult<void> insert_or_delete_in_place(Datum& datum, const Type& type, Mutator m,
+                                         const Json& argument, const SymbolTable* symbols) {
+    auto arg = parse_set_argument(type, m, argument, symbols);
+    if (!arg) return tl::unexpected(arg.error());
+    const Datum& elements = arg->elements;
+    const bool is_map = !datum.values.empty() || type.is_map();
+    // Where each element goes (insert) or is (delete); SIZE_MAX when it changes nothing.
+    std::vector<std::size_t> at(elements.size(), SIZE_MAX);
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+        const auto pos = std::lower_bound(datum.keys.begin(), datum.keys.end(), elements.keys[i]);
+        const auto index = static_cast<std::size_t>(pos - datum.keys.begin());
+        const bool present = pos != datum.keys.end() && *pos == elements.keys[i];
+        if (m == Mutator::kInsert) {
+            if (present) continue;  // an existing map key keeps its value
+        } else if (!present || (arg->match_values && datum.values[index] != elements.values[i])) {
+            continue;
+        }
+        at[i] = index;
+        ++changed;
+    }
+    const std::size_t size =
+        m == Mutator::kInsert ? datum.size() + changed : datum.size() - changed;
+    if (auto ok = check_size(size, type); !ok) return ok;
+    // Back to front, so the positions found above stay valid (elements are sorted too).
+    for (std::size_t i = elements.size(); i-- > 0;) {
+        if (at[i] == SIZE_MAX) continue;
+        const auto offset = static_cast<std::ptrdiff_t>(at[i]);
+        if (m == Mutator::kInsert) {
+            datum.keys.insert(datum.keys.begin() + offset, elements.keys[i]);
+            if (is_map) datum.values.insert(datum.values.begin() + offset, elements.values[i]);
+        } else {
+            datum.keys.erase(datum.keys.begin() + offset);
+            if (is_map) datum.values.erase(datum.values.begin() + offset);
+        }
+    }
+    return {};
 }
 
 }  // namespace
@@ -183,6 +249,21 @@ std::optional<Mutator> parse_mutator(std::string_view text) {
     if (text == "insert") return Mutator::kInsert;
     if (text == "delete") return Mutator::kDelete;
     return std::nullopt;
+}
+
+DbResult<void> mutate_datum_in_place(Datum& datum, const Type& type, Mutator mutator,
+                                     const Json& argument, const SymbolTable* symbols) {
+    try {
+        if (!is_arithmetic(mutator)) {
+            return insert_or_delete_in_place(datum, type, mutator, argument, symbols);
+        }
+        auto result = arithmetic(datum, type, mutator, argument);
+        if (!result) return tl::unexpected(result.error());
+        datum = std::move(*result);
+        return {};
+    } catch (const std::exception& e) {
+        return db_fail(kSyntax, std::string("bad mutation: ") + e.what());
+    }
 }
 
 DbResult<Datum> mutate_datum(const Datum& datum, const Type& type, Mutator mutator,

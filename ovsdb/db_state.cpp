@@ -22,7 +22,7 @@ void rebuild_derived_state(const DatabaseSchema& schema, DbState& state) {
         if (rows == state.tables.end()) continue;
         std::vector<IndexMap> maps(table.indexes.size());
         for (const auto& [uuid, row] : rows->second) {
-            for_each_strong_ref(table, uuid, row.row, [&](const std::string&, const Uuid& target) {
+            for_each_strong_ref(table, uuid, *row.row, [&](const std::string&, const Uuid& target) {
                 ++state.strong_refs[target];
             });
             for (std::size_t i = 0; i < table.indexes.size(); ++i)

@@ -23,7 +23,7 @@ DbResult<void> MemoryDb::load() {
         if (!rows) return tl::unexpected(rows.error());
         TableRows& all = state_.tables[name];
         for (auto& [uuid, version, row] : *rows)
-            all[uuid] = RowState{version, std::move(row)};
+            all[uuid] = RowState{version, std::make_shared<Store::Row>(std::move(row))};
     }
     rebuild_derived_state(schema_, state_);
     return {};
@@ -69,7 +69,7 @@ DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes, bo
                 status = store_->insert(change.table, change.uuid, version, *change.new_row);
             } else {
                 status = store_->update(change.table, change.uuid, version, *change.new_row,
-                                        &*change.old_row);
+                                        change.old_row.get());
             }
         }
         if (!status) break;
@@ -87,7 +87,7 @@ void MemoryDb::for_each_row(std::string_view table,
     const auto it = state_.tables.find(table);
     if (it == state_.tables.end()) return;
     for (const auto& [uuid, state] : it->second)
-        fn(uuid, state.row);
+        fn(uuid, *state.row);
 }
 
 }  // namespace vs::ovsdb

@@ -87,7 +87,12 @@ void Transaction::save(const TableSchema& table, const Uuid& uuid) {
 
 RowState& Transaction::row_for_write(const TableSchema& table, const Uuid& uuid) {
     save(table, uuid);
-    return state_.tables[table.name].at(uuid);
+    RowState& live = state_.tables[table.name].at(uuid);
+    const auto& before = touched_[&table].at(uuid);
+    // First change in this transaction: the columns are shared with the saved copy (and maybe
+    // with changes reported earlier), so this transaction gets its own.
+    if (before && before->row == live.row) live.row = std::make_shared<Store::Row>(*live.row);
+    return live;
 }
 
 void Transaction::put_row(const TableSchema& table, const Uuid& uuid, RowState row) {
@@ -259,10 +264,11 @@ DbResult<Json> Transaction::op_insert(const Json& op, const TableSchema& table, 
     if (!given) return tl::unexpected(given.error());
     RowState state;
     for (const auto& column : table.columns) {
-        if (!is_implicit_column(column.name)) state.row[column.name] = default_datum(column.type);
+        if (!is_implicit_column(column.name))
+            (*state.row)[column.name] = default_datum(column.type);
     }
     for (auto& [name, datum] : *given)
-        state.row[name] = std::move(datum);
+        (*state.row)[name] = std::move(datum);
     put_row(table, uuid, std::move(state));
     return Json{{"uuid", Json::array({"uuid", to_string(uuid)})}};
 }
@@ -289,7 +295,7 @@ DbResult<Json> Transaction::op_update(const Json& op, const TableSchema& table) 
     for (const auto& uuid : *uuids) {
         RowState& state = row_for_write(table, uuid);
         for (const auto& [name, datum] : *changes)
-            state.row[name] = datum;
+            (*state.row)[name] = datum;
     }
     return Json{{"count", uuids->size()}};
 }
@@ -324,15 +330,19 @@ DbResult<Json> Transaction::op_mutate(const Json& op, const TableSchema& table) 
     for (const auto& uuid : *uuids) {
         RowState& state = row_for_write(table, uuid);
         for (const auto& m : mutations) {
-            // Mutable columns are stored in every row: mutate without copying first.
-            const auto current = state.row.find(m.column->name);
-            auto result = current != state.row.end()
-                              ? mutate_datum(current->second, m.column->type, m.mutator,
-                                             *m.argument, &symbol_lookup_)
-                              : mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
-                                             m.mutator, *m.argument, &symbol_lookup_);
+            // Mutable columns are stored in every row: mutate in place. A failure fails the
+            // whole transaction, which puts the row back.
+            const auto current = state.row->find(m.column->name);
+            if (current != state.row->end()) {
+                auto ok = mutate_datum_in_place(current->second, m.column->type, m.mutator,
+                                                *m.argument, &symbol_lookup_);
+                if (!ok) return tl::unexpected(ok.error());
+                continue;
+            }
+            auto result = mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
+                                       m.mutator, *m.argument, &symbol_lookup_);
             if (!result) return tl::unexpected(result.error());
-            state.row[m.column->name] = std::move(*result);
+            (*state.row)[m.column->name] = std::move(*result);
         }
     }
     return Json{{"count", uuids->size()}};
@@ -375,7 +385,7 @@ DbResult<Json> Transaction::op_wait(const Json& op, const TableSchema& table) {
         RowState state;
         for (const auto* column : *columns) {
             const auto found = given->find(column->name);
-            state.row[column->name] =
+            (*state.row)[column->name] =
                 found == given->end() ? default_datum(column->type) : found->second;
         }
         expected.push_back(row_to_json(table, Uuid{}, state, *columns).dump());

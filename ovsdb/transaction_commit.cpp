@@ -46,7 +46,7 @@ DbResult<void> Transaction::check_strong_refs() {
             const RowState* now = find_row(table->name, uuid);
             std::string missing;
             for_each_strong_ref_change(
-                *table, uuid, before ? &before->row : nullptr, now ? &now->row : nullptr,
+                *table, uuid, before ? before->row.get() : nullptr, now ? now->row.get() : nullptr,
                 [&](const std::string& ref_table, const Uuid& target, int delta) {
                     ref_deltas_[target] += delta;
                     if (delta > 0 && missing.empty() && find_row(ref_table, target) == nullptr) {
@@ -98,7 +98,7 @@ void Transaction::collect_garbage() {
         const RowState* row = find_row(table->name, uuid);
         if (row == nullptr || ref_count(uuid) > 0) continue;
         std::vector<std::pair<const TableSchema*, Uuid>> released;
-        for_each_strong_ref(*table, uuid, row->row,
+        for_each_strong_ref(*table, uuid, *row->row,
                             [&](const std::string& ref_table, const Uuid& target) {
                                 --ref_deltas_[target];
                                 const TableSchema* target_table = schema_.find_table(ref_table);
@@ -150,8 +150,8 @@ DbResult<void> Transaction::remove_weak_refs() {
             };
             for (const auto& uuid : candidates) {
                 const RowState* row = find_row(name, uuid);
-                const auto it = row->row.find(column.name);
-                if (it == row->row.end()) continue;
+                const auto it = row->row->find(column.name);
+                if (it == row->row->end()) continue;
                 Datum kept;
                 for (std::size_t i = 0; i < it->second.size(); ++i) {
                     if (dangling(it->second, i)) continue;
@@ -164,7 +164,7 @@ DbResult<void> Transaction::remove_weak_refs() {
                                    row_name(name, uuid) + " column " + column.name +
                                        " lost a weak reference below its minimum");
                 }
-                row_for_write(table, uuid).row[column.name] = std::move(kept);
+                (*row_for_write(table, uuid).row)[column.name] = std::move(kept);
             }
         }
     }
@@ -222,11 +222,11 @@ std::vector<RowChange> Transaction::take_changes() {
         for (const auto& [uuid, before] : touched) {
             const auto now = all.find(uuid);
             if (now == all.end()) {
-                if (before) changes.push_back({table->name, uuid, before->row, std::nullopt});
+                if (before) changes.push_back({table->name, uuid, before->row, nullptr});
             } else if (!before) {
                 now->second.version = random_uuid();
-                changes.push_back({table->name, uuid, std::nullopt, now->second.row});
-            } else if (before->row != now->second.row) {
+                changes.push_back({table->name, uuid, nullptr, now->second.row});
+            } else if (before->row != now->second.row && *before->row != *now->second.row) {
                 now->second.version = random_uuid();
                 changes.push_back({table->name, uuid, before->row, now->second.row});
             }

@@ -135,8 +135,8 @@ DbResult<std::vector<Clause>> parse_where(const Json& where, const TableSchema& 
 Datum column_datum(const ColumnSchema& column, const Uuid& uuid, const RowState& state) {
     if (column.name == "_uuid") return Datum::scalar(uuid);
     if (column.name == "_version") return Datum::scalar(state.version);
-    const auto it = state.row.find(column.name);
-    return it == state.row.end() ? default_datum(column.type) : it->second;
+    const auto it = state.row->find(column.name);
+    return it == state.row->end() ? default_datum(column.type) : it->second;
 }
 
 bool matches(const std::vector<Clause>& clauses, const Uuid& uuid, const RowState& state) {

@@ -3,6 +3,7 @@
 // included. Used by Transaction.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "ovsdb/datum.hpp"
@@ -12,11 +13,13 @@
 
 namespace vs::ovsdb {
 
-// One row in memory: its version and every column (implicit ones excepted).
+// One row in memory: its version and every column (implicit ones excepted). The columns are
+// shared with a running transaction's saved copy and with reported changes; a shared row is
+// never modified (Transaction copies it before its first change), so saving and reporting a
+// row costs a pointer, not a copy of a bridge's thousand ports.
 struct RowState {
     Uuid version;
-    Store::Row row;
-    bool operator==(const RowState&) const = default;
+    std::shared_ptr<Store::Row> row = std::make_shared<Store::Row>();
 };
 
 enum class Function {

@@ -2,6 +2,10 @@
 // insert and delete on sets and maps.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+#include <string>
+
 #include "ovsdb/datum.hpp"
 
 namespace vs::ovsdb {
@@ -25,7 +29,18 @@ DbResult<Json> run(const char* type_text, const char* value, const char* op, con
     auto m = parse_mutator(op);
     EXPECT_TRUE(m) << op;
     auto out = mutate_datum(c.datum, c.type, *m, Json::parse(arg));
-    if (!out) return tl::unexpected(out.error());
+    // The in-place form must agree: the same result, or the same error and no change.
+    Datum in_place = c.datum;
+    auto ok = mutate_datum_in_place(in_place, c.type, *m, Json::parse(arg));
+    EXPECT_EQ(ok.has_value(), out.has_value()) << value << " " << op << " " << arg;
+    if (!out) {
+        if (!ok) {
+            EXPECT_EQ(ok.error().error, out.error().error);
+        }
+        EXPECT_EQ(in_place, c.datum);
+        return tl::unexpected(out.error());
+    }
+    EXPECT_EQ(in_place, *out) << value << " " << op << " " << arg;
     return datum_to_json(*out, c.type);
 }
 
@@ -109,6 +124,35 @@ TEST(Mutate, MapInsertDelete) {
                    R"(["map", [["a", "1"], ["b", "3"]]])"),
               Json::parse(R"(["map", [["b", "2"]]])"));
     EXPECT_EQ(error_of(t, R"(["map", []])", "insert", R"(["map", [["a", 1]]])"), "syntax error");
+}
+
+// Random sets and maps, random insert/delete arguments (overlapping, absent, duplicate-free):
+// the in-place mutation equals the copying one.
+TEST(Mutate, InPlaceMatchesCopyOnRandomSetsAndMaps) {
+    std::mt19937 rng(7);
+    const char* set_type = R"({"key": "integer", "min": 0, "max": 12})";
+    const char* map_type = R"({"key": "integer", "value": "string", "min": 0, "max": 12})";
+    for (int round = 0; round < 2000; ++round) {
+        const bool map = round % 2 == 1;
+        auto random_datum = [&](int n) {
+            std::string text = map ? R"(["map", [)" : R"(["set", [)";
+            std::set<int> keys;
+            while (static_cast<int>(keys.size()) < n)
+                keys.insert(static_cast<int>(rng() % 20));
+            bool first = true;
+            for (int k : keys) {
+                if (!first) text += ",";
+                first = false;
+                text += map ? "[" + std::to_string(k) + ",\"v" + std::to_string(rng() % 3) + "\"]"
+                            : std::to_string(k);
+            }
+            return text + "]]";
+        };
+        const std::string value = random_datum(static_cast<int>(rng() % 10));
+        const std::string arg = random_datum(static_cast<int>(rng() % 5));
+        const char* op = rng() % 2 == 0 ? "insert" : "delete";
+        (void)run(map ? map_type : set_type, value.c_str(), op, arg.c_str());
+    }
 }
 
 }  // namespace

@@ -222,7 +222,12 @@ TEST(TransactRandom, RulesHoldAndFailuresChangeNothing) {
         for (const auto& change : r.changes) {
             auto& rows = replayed[change.table];
             const auto it = rows.find(change.uuid);
-            EXPECT_EQ(it == rows.end() ? std::optional<Store::Row>{} : it->second, change.old_row);
+            if (it == rows.end()) {
+                EXPECT_FALSE(change.old_row);
+            } else {
+                ASSERT_TRUE(change.old_row);
+                EXPECT_EQ(it->second, *change.old_row);
+            }
             if (change.new_row) {
                 rows[change.uuid] = *change.new_row;
             } else {
