@@ -201,20 +201,16 @@ void cmd_iface_to_br(Context& ctx) {
 }
 
 void add_port(Context& ctx, const std::string& br_name, const std::string& port_name,
-              const std::vector<std::string>& ifaces, const std::vector<std::string>& settings,
-              bool bond) {
+              const std::vector<std::string>& ifaces, const std::vector<std::string>& settings) {
     const auto m = BridgeModel::build(ctx.db, ctx.ovs);
     if (ctx.cmd.has("--may-exist")) {
         if (const auto* port = m.port(port_name)) {
             const auto& br = must_bridge(m, br_name);
-            const std::string what = std::string("\"--may-exist ") +
-                                     (bond ? "add-bond " : "add-port ") + br_name + " " +
-                                     port_name + "\" but " + port_name;
+            std::string what = std::string("\"--may-exist ") + ctx.cmd.name;
+            for (const auto& arg : ctx.cmd.args)
+                what += " " + arg;
+            what += "\" but " + port_name;
             if (port->bridge != &br) {
-                if (port->bridge->parent == &br) {
-                    throw CommandError(what + " is actually attached to VLAN bridge " +
-                                       port->bridge->name);
-                }
                 throw CommandError(what + " is actually attached to bridge " + port->bridge->name);
             }
             std::set<std::string> want(ifaces.begin(), ifaces.end());
@@ -254,7 +250,7 @@ void add_port(Context& ctx, const std::string& br_name, const std::string& port_
 
 void cmd_add_port(Context& ctx) {
     const auto& a = ctx.cmd.args;
-    add_port(ctx, a[0], a[1], {a[1]}, {a.begin() + 2, a.end()}, false);
+    add_port(ctx, a[0], a[1], {a[1]}, {a.begin() + 2, a.end()});
 }
 
 void cmd_add_bond(Context& ctx) {
@@ -267,7 +263,7 @@ void cmd_add_bond(Context& ctx) {
         throw CommandError("add-bond requires at least 2 interfaces, but only " +
                            std::to_string(ifaces.size()) + " were specified");
     }
-    add_port(ctx, a[0], a[1], ifaces, {a.begin() + static_cast<long>(i), a.end()}, true);
+    add_port(ctx, a[0], a[1], ifaces, {a.begin() + static_cast<long>(i), a.end()});
 }
 
 void cmd_del_port(Context& ctx) {

@@ -130,9 +130,11 @@ Attempt run_once(Session& s, const ovsdb::DatabaseSchema& schema, const CommandL
         Context ctx{db, cl.global, cmd, symbols, ovs, {}, false};
         find_command(cmd.name)(ctx);
         a.outputs.push_back(std::move(ctx.out));
-        a.try_again = a.try_again || ctx.try_again;
+        if (ctx.try_again) {  // the later commands run once the condition holds
+            a.try_again = true;
+            return a;
+        }
     }
-    if (a.try_again) return a;
     check_symbols(symbols);
     if (db.changed() && !cl.global.dry_run) commit(s, db, ovs, cl, a);
     return a;
