@@ -46,6 +46,10 @@ std::string list_rows(Context& ctx, const ovsdb::TableSchema& table,
                       const std::vector<Uuid>& rows) {
     TableOutput t;
     const auto columns = output_columns(ctx, table);
+    std::vector<std::string> names;
+    for (const auto* column : columns)
+        names.push_back(column->name);
+    ctx.db.prefetch({{table.name, names}});
     for (const auto* column : columns)
         t.headings.push_back(column->name);
     for (const auto& row : rows) {
@@ -79,6 +83,7 @@ void cmd_list(Context& ctx) {
 void cmd_find(Context& ctx) {
     const auto& table = table_arg(ctx);
     std::vector<Uuid> rows;
+    ctx.db.prefetch({{table.name, {}}});
     for (const auto& row : ctx.db.scan(table.name)) {
         bool all = true;
         for (size_t i = 1; i < ctx.cmd.args.size() && all; ++i)

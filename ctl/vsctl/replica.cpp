@@ -26,51 +26,99 @@ const ovsdb::TableSchema& Replica::table(std::string_view name) const {
     return *t;
 }
 
-Json Replica::fetch_ops() const {
+void Replica::prefetch(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& wanted) {
+    if (!fetch_) return;
     Json ops = Json::array();
-    for (const auto& [name, table] : schema_.tables) {
-        ops.push_back({{"op", "select"}, {"table", name}, {"where", Json::array()}});
+    std::vector<std::pair<const ovsdb::TableSchema*, std::vector<std::string>>> asked;
+    for (const auto& [name, columns] : wanted) {
+        const auto& schema = table(name);
+        std::vector<std::string> missing;
+        const auto& have = loaded_[schema.name];
+        if (columns.empty()) {
+            for (const auto& column : schema.columns) {
+                if (!ovsdb::is_implicit_column(column.name) && !have.contains(column.name)) {
+                    missing.push_back(column.name);
+                }
+            }
+        } else {
+            for (const auto& column : columns) {
+                if (column != "_uuid" && !have.contains(column)) missing.push_back(column);
+            }
+        }
+        if (missing.empty() && !have.empty()) continue;
+        Json select_columns = Json::array({"_uuid"});
+        for (const auto& column : missing)
+            select_columns.push_back(column);
+        ops.push_back({{"op", "select"},
+                       {"table", schema.name},
+                       {"where", Json::array()},
+                       {"columns", select_columns}});
+        asked.emplace_back(&schema, std::move(missing));
     }
-    return ops;
+    if (ops.empty()) return;
+    const Json results = fetch_(ops);
+    if (!results.is_array() || results.size() < asked.size()) {
+        throw CommandError("unexpected reply to a select: " + results.dump());
+    }
+    for (size_t i = 0; i < asked.size(); ++i)
+        merge(*asked[i].first, asked[i].second, results[i]);
 }
 
-void Replica::load(const Json& results) {
-    if (!results.is_array() || results.size() < schema_.tables.size()) {
-        throw CommandError("unexpected reply to the database fetch");
+void Replica::ensure(std::string_view table, const std::vector<std::string>& columns) {
+    const auto it = loaded_.find(table);
+    if (it != loaded_.end() && !it->second.empty()) {
+        bool all = true;
+        for (const auto& column : columns)
+            all = all && it->second.contains(column);
+        if (all) return;
     }
-    size_t i = 0;
-    for (const auto& [name, table] : schema_.tables) {
-        const Json& result = results[i++];
-        if (!result.is_object() || !result.contains("rows")) {
-            throw CommandError("cannot read table " + name + ": " + result.dump());
-        }
-        for (const Json& json_row : result["rows"]) {
-            const auto uuid = ovsdb::datum_from_json(json_row.value("_uuid", Json()),
-                                                     ovsdb::make_scalar(ovsdb::AtomicType::kUuid));
-            if (!uuid) throw CommandError("row of " + name + " without _uuid");
-            Row row;
-            for (const auto& column : table.columns) {
-                if (ovsdb::is_implicit_column(column.name)) continue;
-                const auto it = json_row.find(column.name);
-                if (it == json_row.end()) {
-                    row[column.name] = ovsdb::default_datum(column.type);
-                    continue;
-                }
-                auto datum = ovsdb::datum_from_json(*it, column.type);
-                if (!datum) {
-                    throw CommandError("bad value in " + name + " column " + column.name + ": " +
-                                       datum.error().details);
-                }
-                row[column.name] = std::move(*datum);
+    prefetch({{std::string(table), columns.empty() ? std::vector<std::string>{"_uuid"} : columns}});
+}
+
+void Replica::merge(const ovsdb::TableSchema& table, const std::vector<std::string>& columns,
+                    const Json& result) {
+    if (!result.is_object() || !result.contains("rows")) {
+        throw CommandError("cannot read table " + table.name + ": " + result.dump());
+    }
+    auto& loaded = loaded_[table.name];
+    const bool first = loaded.empty();
+    loaded.insert("_uuid");
+    auto& original = original_[table.name];
+    auto& current = rows(table.name);
+    for (const Json& json_row : result["rows"]) {
+        const auto uuid = ovsdb::datum_from_json(json_row.value("_uuid", Json()),
+                                                 ovsdb::make_scalar(ovsdb::AtomicType::kUuid));
+        if (!uuid) throw CommandError("row of " + table.name + " without _uuid");
+        const Uuid id = std::get<Uuid>(uuid->keys.at(0));
+        if (!first && !original.contains(id)) continue;  // appeared since: the waits notice
+        Row& orig = original[id];
+        Row* cur = erased_.contains(id) ? nullptr : &current[id];
+        for (const auto& name : columns) {
+            const auto* column = table.find_column(name);
+            if (column == nullptr || ovsdb::is_implicit_column(name)) continue;
+            const auto it = json_row.find(name);
+            auto datum = it == json_row.end() ? ovsdb::DbResult<Datum>(default_datum(column->type))
+                                              : ovsdb::datum_from_json(*it, column->type);
+            if (!datum) {
+                throw CommandError("bad value in " + table.name + " column " + name + ": " +
+                                   datum.error().details);
             }
-            load_row(name, std::get<Uuid>(uuid->keys.at(0)), row);
+            orig[name] = *datum;
+            if (cur != nullptr) (*cur)[name] = std::move(*datum);
         }
     }
+    for (const auto& name : columns)
+        loaded.insert(name);
 }
 
 void Replica::load_row(const std::string& table, const Uuid& uuid, const Row& row) {
     original_[table][uuid] = row;
     current_[table][uuid] = row;
+    auto& loaded = loaded_[table];
+    loaded.insert("_uuid");
+    for (const auto& column : this->table(table).columns)
+        loaded.insert(column.name);
 }
 
 Rows& Replica::rows(std::string_view table) {
@@ -80,6 +128,7 @@ Rows& Replica::rows(std::string_view table) {
 }
 
 std::vector<Uuid> Replica::scan(std::string_view table) {
+    ensure(table, {});
     scanned_.emplace(table);
     std::vector<Uuid> out;
     for (const auto& [uuid, row] : rows(table))
@@ -87,7 +136,8 @@ std::vector<Uuid> Replica::scan(std::string_view table) {
     return out;
 }
 
-bool Replica::exists(std::string_view table, const Uuid& uuid) const {
+bool Replica::exists(std::string_view table, const Uuid& uuid) {
+    ensure(table, {});
     const auto it = current_.find(table);
     return it != current_.end() && it->second.contains(uuid);
 }
@@ -100,6 +150,7 @@ void Replica::verify(std::string_view table, const Uuid& uuid, std::string_view 
 }
 
 const Datum& Replica::get(std::string_view table, const Uuid& uuid, std::string_view column) {
+    if (!inserted_.contains(uuid)) ensure(table, {std::string(column)});
     auto& all = rows(table);
     const auto row = all.find(uuid);
     if (row == all.end()) return empty_datum();
@@ -132,6 +183,7 @@ Uuid Replica::insert(std::string_view table, std::optional<Uuid> wanted) {
 
 void Replica::erase(std::string_view table, const Uuid& uuid, bool explicit_delete) {
     rows(table).erase(uuid);
+    erased_.insert(uuid);
     if (explicit_delete) destroyed_.insert(uuid);
 }
 
@@ -196,36 +248,36 @@ Json Replica::row_json(const ovsdb::TableSchema& table, const Row& row, const Ro
 
 Json Replica::transaction_ops() const {
     Json ops = Json::array();
-    for (const auto& name : scanned_) {
-        const auto it = original_.find(name);
-        const size_t n = it == original_.end() ? 0 : it->second.size();
-        ops.push_back({{"op", "wait"},
-                       {"table", name},
-                       {"timeout", 0},
-                       {"where", Json::array()},
-                       {"until", "=="},
-                       {"rows", Json(n, Json::object())}});
-    }
-    for (const auto& [name, by_row] : read_) {
+    // One wait per table read: the same rows with the same values in the columns read (only
+    // the row count when no column was read), so any concurrent change makes it fail.
+    std::set<std::string, std::less<>> waited = scanned_;
+    for (const auto& [name, by_row] : read_)
+        waited.insert(name);
+    for (const auto& name : waited) {
         const auto& schema = table(name);
-        const auto orig = original_.find(name);
-        for (const auto& [uuid, columns] : by_row) {
-            const Row& row = orig->second.at(uuid);
-            Json expected = Json::object();
-            Json names = Json::array();
-            for (const auto& column : columns) {
-                names.push_back(column);
-                expected[column] =
-                    ovsdb::datum_to_json(row.at(column), schema.find_column(column)->type);
-            }
-            ops.push_back({{"op", "wait"},
-                           {"table", name},
-                           {"timeout", 0},
-                           {"where", uuid_where(uuid)},
-                           {"columns", names},
-                           {"until", "=="},
-                           {"rows", Json::array({expected})}});
+        std::set<std::string> columns;
+        if (const auto it = read_.find(name); it != read_.end()) {
+            for (const auto& [uuid, read] : it->second)
+                columns.insert(read.begin(), read.end());
         }
+        Json rows = Json::array();
+        if (const auto orig = original_.find(name); orig != original_.end()) {
+            for (const auto& [uuid, row] : orig->second) {
+                Json values = Json::object();
+                for (const auto& column : columns) {
+                    const auto value = row.find(column);
+                    if (value != row.end()) {
+                        values[column] =
+                            ovsdb::datum_to_json(value->second, schema.find_column(column)->type);
+                    }
+                }
+                rows.push_back(std::move(values));
+            }
+        }
+        Json op = {{"op", "wait"},           {"table", name}, {"timeout", 0},
+                   {"where", Json::array()}, {"until", "=="}, {"rows", std::move(rows)}};
+        if (!columns.empty()) op["columns"] = Json(columns);
+        ops.push_back(std::move(op));
     }
     for (const auto& [name, current] : current_) {
         const auto& schema = table(name);

@@ -1,10 +1,13 @@
-// Replica: vsctl's in-memory copy of the Open_vSwitch database for one attempt. Commands read
-// and change it; it remembers which columns were read (to verify them with "wait" operations)
-// and turns the difference from what the server sent into one RFC 7047 transaction. Rows that
-// commands insert get local UUIDs that travel as named-uuids.
+// Replica: vsctl's in-memory copy of the Open_vSwitch database for one attempt. Columns are
+// fetched from the server when first needed (a "select" of that column over the whole table,
+// or several at once with prefetch), so a command pays only for what it touches. Commands read
+// and change the replica; it remembers which columns were read (verified at commit by one
+// "wait" per table) and turns the difference from what the server sent into one RFC 7047
+// transaction. Rows that commands insert get local UUIDs that travel as named-uuids.
 // Thread: main thread only.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -28,12 +31,16 @@ using Rows = std::map<Uuid, Row>;
 
 class Replica {
   public:
-    explicit Replica(const ovsdb::DatabaseSchema& schema) : schema_(schema) {}
+    // Runs "select" operations on the server and returns their results (a transact).
+    using Fetch = std::function<Json(const Json& operations)>;
 
-    // The "select" operations that fetch every table, and loading their results.
-    [[nodiscard]] Json fetch_ops() const;
-    void load(const Json& results);  // throws CommandError on a malformed reply
-    // Adds rows directly (unit tests).
+    // Without `fetch` the replica holds only what load_row() puts in it (unit tests).
+    explicit Replica(const ovsdb::DatabaseSchema& schema, Fetch fetch = nullptr)
+        : schema_(schema), fetch_(std::move(fetch)) {}
+
+    // Fetches the given columns (empty: every column) of several tables in one round trip.
+    void prefetch(const std::vector<std::pair<std::string, std::vector<std::string>>>& wanted);
+    // Adds a complete row directly (unit tests); marks its table as fully loaded.
     void load_row(const std::string& table, const Uuid& uuid, const Row& row);
 
     [[nodiscard]] const ovsdb::DatabaseSchema& schema() const { return schema_; }
@@ -41,7 +48,7 @@ class Replica {
 
     // Every row of a table in UUID order; the row count gets verified.
     [[nodiscard]] std::vector<Uuid> scan(std::string_view table);
-    [[nodiscard]] bool exists(std::string_view table, const Uuid& uuid) const;
+    [[nodiscard]] bool exists(std::string_view table, const Uuid& uuid);
     // The value of a column; the column of a pre-existing row gets verified.
     [[nodiscard]] const Datum& get(std::string_view table, const Uuid& uuid,
                                    std::string_view column);
@@ -63,11 +70,18 @@ class Replica {
 
   private:
     [[nodiscard]] Rows& rows(std::string_view table);
+    // Makes sure `columns` of `table` (and its set of rows) came from the server.
+    void ensure(std::string_view table, const std::vector<std::string>& columns);
+    void merge(const ovsdb::TableSchema& table, const std::vector<std::string>& columns,
+               const Json& result);
     [[nodiscard]] Json value_json(const Datum& datum, const ovsdb::Type& type) const;
     [[nodiscard]] Json row_json(const ovsdb::TableSchema& table, const Row& row,
                                 const Row* before) const;
 
     const ovsdb::DatabaseSchema& schema_;
+    Fetch fetch_;
+    std::map<std::string, std::set<std::string>, std::less<>> loaded_;  // table -> columns
+    std::set<Uuid> erased_;
     std::map<std::string, Rows, std::less<>> current_;
     std::map<std::string, Rows, std::less<>> original_;
     std::set<Uuid> inserted_;

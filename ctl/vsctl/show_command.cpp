@@ -72,6 +72,15 @@ void show_row(Context& ctx, const ShowTable& show, const Uuid& row, int level,
 }  // namespace
 
 void cmd_show(Context& ctx) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> wanted;
+    for (const auto& t : kShowTables) {
+        auto& columns = wanted.emplace_back(std::string(t.table), std::vector<std::string>{});
+        if (!t.name_column.empty()) columns.second.emplace_back(t.name_column);
+        for (const auto column : t.columns) {
+            if (!column.empty()) columns.second.emplace_back(column);
+        }
+    }
+    ctx.db.prefetch(wanted);
     std::set<std::string_view> shown;
     for (const auto& row : ctx.db.scan("Open_vSwitch"))
         show_row(ctx, kShowTables[0], row, 0, shown);

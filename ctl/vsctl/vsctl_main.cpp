@@ -120,8 +120,12 @@ void commit(Session& s, Replica& db, const Uuid& ovs, const CommandLine& cl, Att
 }
 
 Attempt run_once(Session& s, const ovsdb::DatabaseSchema& schema, const CommandLine& cl) {
-    Replica db(schema);
-    db.load(s.call("transact", with_db(db.fetch_ops())));
+    Replica db(schema, [&s](const Json& ops) { return s.call("transact", with_db(ops)); });
+    // What the bridge, port and controller commands read, in one round trip.
+    db.prefetch({{kDb, {}},
+                 {"Bridge", {"name", "ports", "controller", "fail_mode"}},
+                 {"Port", {"name", "interfaces", "tag", "fake_bridge"}},
+                 {"Interface", {"name"}}});
     Symbols symbols;
     const auto rows = db.scan(kDb);
     const Uuid ovs = rows.empty() ? db.insert(kDb) : rows.front();

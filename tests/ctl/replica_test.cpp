@@ -90,7 +90,7 @@ TEST_F(ReplicaTest, TransactionVerifiesReadsAndNamesNewRows) {
     std::map<std::string, int> kinds;
     for (const auto& op : ops)
         ++kinds[op["op"].get<std::string>()];
-    EXPECT_EQ(kinds["wait"], 2);    // Bridge row count, br0's name
+    EXPECT_EQ(kinds["wait"], 1);    // the Bridge rows and their names
     EXPECT_EQ(kinds["insert"], 1);  // the port
     EXPECT_EQ(kinds["update"], 1);  // br0's ports and controller
     EXPECT_EQ(kinds["delete"], 0);  // the controller is collected by the server
@@ -100,7 +100,9 @@ TEST_F(ReplicaTest, TransactionVerifiesReadsAndNamesNewRows) {
             EXPECT_EQ(op["row"]["controller"], Json::array({"set", Json::array()}));
             EXPECT_FALSE(op["row"].contains("name"));
         }
-        if (op["op"] == "wait" && op.contains("columns")) {
+        if (op["op"] == "wait") {
+            EXPECT_EQ(op["table"], "Bridge");
+            EXPECT_EQ(op["columns"], Json::array({"name"}));
             EXPECT_EQ(op["rows"], Json::array({{{"name", "br0"}}}));
             EXPECT_EQ(op["timeout"], 0);
         }
