@@ -47,6 +47,7 @@ std::string list_rows(Context& ctx, const ovsdb::TableSchema& table,
     TableOutput t;
     const auto columns = output_columns(ctx, table);
     std::vector<std::string> names;
+    names.reserve(columns.size());
     for (const auto* column : columns)
         names.push_back(column->name);
     ctx.db.prefetch({{table.name, names}});

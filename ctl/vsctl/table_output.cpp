@@ -60,6 +60,7 @@ std::string render_table(const TableOutput& t, const OutputStyle& style) {
     if (style.headings) {
         out += emit(t.headings);
         std::vector<std::string> dashes;
+        dashes.reserve(widths.size());
         for (const size_t w : widths)
             dashes.emplace_back(w, '-');
         out += emit(dashes);

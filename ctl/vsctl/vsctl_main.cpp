@@ -53,9 +53,11 @@ struct Attempt {
 void check_symbols(const Symbols& symbols) {
     for (const auto& [name, symbol] : symbols) {
         if (!symbol.created) {
-            throw CommandError("row id \"" + name +
-                               "\" is referenced but never created (e.g. with \"-- --id=" + name +
-                               " create ...\")");
+            std::string message = "row id \"" + name;
+            message += "\" is referenced but never created (e.g. with \"-- --id=";
+            message += name;
+            message += " create ...\")";
+            throw CommandError(message);
         }
     }
 }
