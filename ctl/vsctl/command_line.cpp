@@ -156,8 +156,17 @@ void check_arity(const CommandSpec& spec, const Command& cmd) {
                          std::to_string(spec.min_args) + " arguments");
     }
     if (n > spec.max_args) {
-        throw UsageError("'" + name + "' command takes at most " + std::to_string(spec.max_args) +
-                         " arguments");
+        std::string message =
+            "'" + name + "' command takes at most " + std::to_string(spec.max_args) + " arguments";
+        for (const auto& arg : cmd.args) {
+            if (starts_with(arg, "--")) {
+                message +=
+                    " (note that options must precede command names and follow a \"--\" "
+                    "argument)";
+                break;
+            }
+        }
+        throw UsageError(message);
     }
     if (spec.name == "add-br" && n == 2) {
         throw UsageError("'add-br' command requires exactly 1 or 3 arguments");

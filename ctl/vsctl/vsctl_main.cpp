@@ -204,8 +204,15 @@ int run(const std::vector<std::string>& args) {
     Session s{std::move(*client), deadline, cl.global.timeout_s};
     auto schema = ovsdb::parse_schema(s.call("get_schema", Json::array({kDb})));
     if (!schema) throw CommandError("bad schema from server: " + schema.error().details);
-    for (;;) {
+    // Verification failures mean another client changed what we read; they end when it stops.
+    // A bound keeps a verification that can never pass from spinning forever.
+    constexpr int kMaxRetries = 1000;
+    for (int retries = 0;; ++retries) {
         Attempt a = run_once(s, *schema, cl);
+        if (a.retry && retries >= kMaxRetries) {
+            throw CommandError("transaction verification failed " + std::to_string(retries) +
+                               " times in a row; giving up");
+        }
         if (a.try_again || a.retry) {
             if (deadline && Clock::now() >= *deadline) s.fail_io(JsonRpcClient::kTimedOut);
             std::this_thread::sleep_for(std::chrono::milliseconds(a.retry ? 10 : 100));

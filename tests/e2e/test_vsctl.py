@@ -450,6 +450,22 @@ class VsctlTest(unittest.TestCase):
         # As with ovs-vsctl, the change itself is committed; only the switch is late.
         self.assertEqual(self.ok(self.ovs("list-br")), "br0\n")
 
+    def test_dry_run_destroy_all_and_partial_names(self):
+        self.ok(self.vs("add-br", "br0"))
+        self.assertEqual(self.ok(self.vs("--dry-run", "add-br", "br1", "--", "list-br")),
+                         "br0\nbr1\n")
+        self.assertEqual(self.ok(self.ovs("list-br")), "br0\n")
+        self.ok(self.vs("--id=@a", "create", "Queue", "other_config:min-rate=1", "--",
+                        "--id=@b", "create", "Queue", "other_config:min-rate=2"))
+        self.assertEqual(len(self.ok(self.ovs("--bare", "--columns=_uuid", "list", "Queue"))
+                             .split()), 2)
+        # Table and column names may be abbreviated and use - for _.
+        self.assertEqual(self.ok(self.vs("--bare", "--columns=other-config", "list", "queu")),
+                         self.ok(self.ovs("--bare", "--columns=other-config", "list", "queu")))
+        self.ok(self.vs("--all", "destroy", "Queue"))
+        self.assertEqual(self.ok(self.ovs("list", "Queue")), "")
+        self.assertEqual(self.vs("destroy", "Queue").returncode, 1)
+
     def test_usage_errors_exit_2(self):
         for args in (["frobnicate"], ["add-br"], ["list-br", "extra"], ["add-br", "a", "b"],
                      ["--columns=name", "add-br", "x"], ["--format=xml", "list-br"], [],
