@@ -181,6 +181,24 @@ void wait_for_cur_cfg(Session& s, std::int64_t next_cfg) {
     }
 }
 
+// wait-until: returns after the next change to the database. The first call only starts a
+// monitor of every table, since a change may have come between the last fetch and the monitor.
+void wait_for_change(Session& s, const ovsdb::DatabaseSchema& schema, bool& monitoring) {
+    if (!monitoring) {
+        Json requests = Json::object();
+        for (const auto& [name, table] : schema.tables)
+            requests[name] = Json::object();
+        (void)s.call("monitor", Json::array({kDb, "vsctl-wait-until", requests}));
+        monitoring = true;
+        return;
+    }
+    for (;;) {
+        auto note = s.client.next_notification(s.deadline);
+        if (!note) s.fail_io(note.error().message);
+        if ((*note)["method"] == "update") return;
+    }
+}
+
 int run(const std::vector<std::string>& args) {
     const CommandLine cl = parse_command_line(args);
     if (cl.help) {
@@ -207,15 +225,20 @@ int run(const std::vector<std::string>& args) {
     // Verification failures mean another client changed what we read; they end when it stops.
     // A bound keeps a verification that can never pass from spinning forever.
     constexpr int kMaxRetries = 1000;
+    bool monitoring = false;
     for (int retries = 0;; ++retries) {
         Attempt a = run_once(s, *schema, cl);
         if (a.retry && retries >= kMaxRetries) {
             throw CommandError("transaction verification failed " + std::to_string(retries) +
                                " times in a row; giving up");
         }
-        if (a.try_again || a.retry) {
+        if (a.try_again) {
+            wait_for_change(s, *schema, monitoring);
+            continue;
+        }
+        if (a.retry) {
             if (deadline && Clock::now() >= *deadline) s.fail_io(JsonRpcClient::kTimedOut);
-            std::this_thread::sleep_for(std::chrono::milliseconds(a.retry ? 10 : 100));
+            std::this_thread::sleep_for(std::chrono::milliseconds(retries < 10 ? 1 : 10));
             continue;
         }
         for (const auto& out : a.outputs)
