@@ -95,6 +95,7 @@ Atom atom_from_text(std::string_view text, const ovsdb::BaseType& base, Symbols*
             if (s == "false") return false;
             throw CommandError("\"" + s + "\" is not a valid boolean (use \"true\" or \"false\")");
         case AtomicType::kString:
+            if (!valid_utf8(s)) throw CommandError("\"" + s + "\": not a valid UTF-8 string");
             return unquote(s);
         case AtomicType::kUuid:
             if (!s.empty() && s.front() == '@') {
@@ -112,6 +113,36 @@ Atom atom_from_text(std::string_view text, const ovsdb::BaseType& base, Symbols*
 }
 
 }  // namespace
+
+// Strings in the database are UTF-8 (RFC 7047); well-formed sequences only, as in RFC 3629.
+bool valid_utf8(std::string_view s) {
+    for (size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t n = 0;
+        if (c < 0x80) {
+            n = 1;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 3;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 4;
+        } else {
+            return false;
+        }
+        if (i + n > s.size()) return false;
+        for (size_t k = 1; k < n; ++k) {
+            if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+        }
+        const auto c1 = static_cast<unsigned char>(n > 1 ? s[i + 1] : 0);
+        if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
+            (c == 0xf4 && c1 > 0x8f)) {
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
 
 bool string_needs_quotes(std::string_view s) {
     if (s.empty()) return true;
@@ -142,7 +173,8 @@ std::string atom_to_bare(const Atom& atom) {
 
 std::string atom_to_string(const Atom& atom) {
     if (const auto* s = std::get_if<std::string>(&atom)) {
-        return string_needs_quotes(*s) ? nlohmann::json(*s).dump() : *s;
+        if (!string_needs_quotes(*s)) return *s;
+        return nlohmann::json(*s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     return atom_to_bare(atom);
 }

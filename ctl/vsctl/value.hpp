@@ -27,6 +27,7 @@ using Symbols = std::map<std::string, Symbol, std::less<>>;
 
 // Text forms. to_string quotes strings that could read as something else.
 [[nodiscard]] bool string_needs_quotes(std::string_view s);
+[[nodiscard]] bool valid_utf8(std::string_view s);
 [[nodiscard]] std::string atom_to_string(const Atom& atom);
 [[nodiscard]] std::string atom_to_bare(const Atom& atom);
 [[nodiscard]] std::string datum_to_string(const Datum& datum, const ovsdb::Type& type);

@@ -76,6 +76,15 @@ TEST(Value, ParseErrorsUseOvsVsctlWording) {
               "[1, 2: missing \"]\" at end of data");
 }
 
+TEST(Value, StringsMustBeUtf8) {
+    const auto base = ovsdb::make_base(AtomicType::kString);
+    EXPECT_THROW((void)atom_from_string("\xff\xfe", base, nullptr), CommandError);
+    EXPECT_THROW((void)atom_from_string("\xed\xa0\x80", base, nullptr), CommandError);
+    EXPECT_EQ(std::get<std::string>(atom_from_string("caf\xc3\xa9", base, nullptr)), "caf\xc3\xa9");
+    // Text that came from elsewhere never makes formatting throw.
+    EXPECT_EQ(atom_to_string(Atom(std::string("a:\xff"))), "\"a:\xef\xbf\xbd\"");
+}
+
 TEST(Value, SymbolsPlaceholdersForAtNames) {
     Symbols symbols;
     const Atom a = atom_from_string("@q", ovsdb::make_base(AtomicType::kUuid), &symbols);
