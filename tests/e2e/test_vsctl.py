@@ -515,6 +515,55 @@ class VsctlTest(unittest.TestCase):
                          sorted(f"p{i}" for i in range(8)))
 
 
+class VsctlWithVswitchd(unittest.TestCase):
+    """vsctl WITHOUT --no-wait against the real daemon and its embedded DB: each change returns
+    once vswitchd has applied it (cur_cfg = next_cfg) and the ports get OpenFlow numbers."""
+
+    def setUp(self):
+        vswitchd = os.path.join(BIN_DIR, "vswitchd")
+        if os.geteuid() != 0 or not os.path.exists(vswitchd):
+            self.skipTest("needs root and a built vswitchd")
+        self.rundir = tempfile.mkdtemp(prefix="vs-vsctl-rd-")
+        self.dbdir = tempfile.mkdtemp(prefix="vs-vsctl-db-")
+        self.addCleanup(shutil.rmtree, self.rundir, True)
+        self.addCleanup(shutil.rmtree, self.dbdir, True)
+        self.sock = os.path.join(self.rundir, "db.sock")
+        env = dict(os.environ, VS_RUNDIR=self.rundir, VS_DBDIR=self.dbdir)
+        self.proc = subprocess.Popen([vswitchd, "--log-file", os.path.join(self.rundir, "log"),
+                                      "--dpdk-mem", "512", "--mbufs", "16384"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.addCleanup(self.stop)
+        wait_for(lambda: self.proc.poll() is not None or os.path.exists(self.sock), timeout=30,
+                 what="vswitchd db.sock")
+        self.assertIsNone(self.proc.poll(), "vswitchd exited")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def vs(self, *args):
+        r = subprocess.run([os.path.join(BIN_DIR, "vsctl"), f"--db=unix:{self.sock}",
+                            "--timeout=20", *args], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_changes_wait_until_applied(self):
+        self.vs("add-br", "brv", "--", "add-port", "brv", "vp1", "--",
+                "set", "interface", "vp1", "type=internal")
+        next_cfg, cur_cfg = self.vs("get", "Open_vSwitch", ".", "next_cfg", "cur_cfg").split()
+        self.assertEqual(cur_cfg, next_cfg)
+        self.assertNotIn(self.vs("get", "interface", "vp1", "ofport").strip(), ("[]", "-1"))
+        self.vs("del-port", "brv", "vp1")
+        self.assertEqual(self.vs("list-ports", "brv"), "")
+        self.vs("del-br", "brv")
+        self.assertEqual(self.vs("list-br"), "")
+
+
 def normalize_records(text, args):
     """Sorts the records of list/find output so row order does not matter."""
     fmt = next((a.split("=", 1)[1] for a in args if a.startswith("--format=")), "list")
