@@ -62,4 +62,11 @@ void log(const LogModule& module, LogLevel level, fmt::format_string<Args...> f,
 #define VS_ERR(mod, ...) ::vs::log(mod, ::vs::LogLevel::kErr, __VA_ARGS__)
 #define VS_WARN(mod, ...) ::vs::log(mod, ::vs::LogLevel::kWarn, __VA_ARGS__)
 #define VS_INFO(mod, ...) ::vs::log(mod, ::vs::LogLevel::kInfo, __VA_ARGS__)
-#define VS_DBG(mod, ...) ::vs::log(mod, ::vs::LogLevel::kDbg, __VA_ARGS__)
+// Debug arguments are often costly to build (a dump of a whole request): evaluated only when
+// the module logs at debug level.
+#define VS_DBG(mod, ...)                                       \
+    do {                                                       \
+        if ((mod).enabled(::vs::LogLevel::kDbg)) {             \
+            ::vs::log(mod, ::vs::LogLevel::kDbg, __VA_ARGS__); \
+        }                                                      \
+    } while (false)

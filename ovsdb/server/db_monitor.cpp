@@ -1,5 +1,9 @@
 // DbServer monitors (RFC 7047 4.1.5-4.1.7): the initial contents in the reply, then "update"
 // notifications with old/new rows for every committed change a monitor selected.
+#include <map>
+#include <string>
+#include <string_view>
+
 #include "ovsdb/server/db_server.hpp"
 #include "ovsdb/server/db_session.hpp"
 
@@ -7,32 +11,49 @@ namespace vs::ovsdb {
 
 namespace {
 
-Json row_json(const TableSchema& table, const Store::Row& row,
-              const std::vector<std::string>& columns) {
-    Json out = Json::object();
-    for (const std::string& name : columns) {
-        const ColumnSchema* column = table.find_column(name);
-        auto it = row.find(name);
-        if (column && it != row.end()) out[name] = datum_to_json(it->second, column->type);
+// {"column": value, ...} for the given columns of a row, written straight as JSON text (column
+// names are identifiers: nothing to escape). A monitor of a thousand-port bridge sends every
+// port row; building a JSON tree for it first would cost more than the rest of the request.
+void append_row(std::string& out, const Store::Row& row,
+                const std::vector<const ColumnSchema*>& columns) {
+    out += '{';
+    bool first = true;
+    for (const ColumnSchema* column : columns) {
+        const auto it = row.find(column->name);
+        if (it == row.end()) continue;
+        if (!first) out += ',';
+        first = false;
+        out += '"';
+        out += column->name;
+        out += "\":";
+        append_datum_json(out, it->second, column->type);
+    }
+    out += '}';
+}
+
+// Columns whose values differ between two versions of a row, among `columns`.
+std::vector<const ColumnSchema*> changed_columns(const Store::Row& old_row,
+                                                 const Store::Row& new_row,
+                                                 const std::vector<const ColumnSchema*>& columns) {
+    std::vector<const ColumnSchema*> out;
+    for (const ColumnSchema* column : columns) {
+        auto a = old_row.find(column->name), b = new_row.find(column->name);
+        const bool a_has = a != old_row.end(), b_has = b != new_row.end();
+        if (a_has != b_has || (a_has && !(a->second == b->second))) out.push_back(column);
     }
     return out;
 }
 
-// Columns whose values differ between two versions of a row, among `columns`.
-std::vector<std::string> changed_columns(const Store::Row& old_row, const Store::Row& new_row,
-                                         const std::vector<std::string>& columns) {
-    std::vector<std::string> out;
-    for (const std::string& name : columns) {
-        auto a = old_row.find(name), b = new_row.find(name);
-        const bool a_has = a != old_row.end(), b_has = b != new_row.end();
-        if (a_has != b_has || (a_has && !(a->second == b->second))) out.push_back(name);
-    }
-    return out;
+void append_uuid_key(std::string& out, const Uuid& uuid) {
+    out += '"';
+    out += to_string(uuid);
+    out += "\":";
 }
 
 }  // namespace
 
-Json DbServer::monitor(const std::shared_ptr<Session>& session, const Json& params) {
+Json DbServer::monitor(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
+                       bool& replied) {
     if (params.size() != 3 || !params[2].is_object()) {
         return {{"error", "syntax error"}, {"details", "monitor takes [db, id, requests]"}};
     }
@@ -55,10 +76,13 @@ Json DbServer::monitor(const std::shared_ptr<Session>& session, const Json& para
                         return {{"error", "unknown column"}, {"details", c.dump()}};
                     }
                     spec.columns.push_back(c.get<std::string>());
+                    spec.schemas.push_back(table->find_column(c.get<std::string>()));
                 }
             } else {
                 for (const ColumnSchema& c : table->columns) {
-                    if (!is_implicit_column(c.name)) spec.columns.push_back(c.name);
+                    if (is_implicit_column(c.name)) continue;
+                    spec.columns.push_back(c.name);
+                    spec.schemas.push_back(&c);
                 }
             }
             auto select = r.find("select");
@@ -71,19 +95,34 @@ Json DbServer::monitor(const std::shared_ptr<Session>& session, const Json& para
         }
         m.tables[table_name] = std::move(spec);
     }
-    Json initial = Json::object();
+    std::string text = "{\"id\":" + id.dump() + ",\"result\":{";
+    bool first_table = true;
     for (auto& [table_name, spec] : m.tables) {
         if (!spec.initial) continue;
-        const TableSchema* table = db_.schema().find_table(table_name);
-        Json rows = Json::object();
-        const std::vector<std::string>& columns = spec.columns;  // lambdas can't capture bindings
+        const std::size_t table_start = text.size();
+        text += (first_table ? "\"" : ",\"") + table_name + "\":{";
+        bool first_row = true;
+        const std::vector<const ColumnSchema*>& columns = spec.schemas;
         db_.for_each_row(table_name, [&](const Uuid& uuid, const Store::Row& row) {
-            rows[to_string(uuid)] = {{"new", row_json(*table, row, columns)}};
+            if (!first_row) text += ',';
+            first_row = false;
+            append_uuid_key(text, uuid);
+            text += "{\"new\":";
+            append_row(text, row, columns);
+            text += '}';
         });
-        if (!rows.empty()) initial[table_name] = std::move(rows);
+        if (first_row) {
+            text.resize(table_start);  // tables without rows are left out
+        } else {
+            text += '}';
+            first_table = false;
+        }
     }
+    text += "},\"error\":null}";
     session->monitors[key] = std::move(m);
-    return initial;
+    if (!id.is_null()) session->send_text(std::move(text));
+    replied = true;
+    return nullptr;
 }
 
 void DbServer::publish(const std::vector<RowChange>& changes) {
@@ -91,35 +130,48 @@ void DbServer::publish(const std::vector<RowChange>& changes) {
         auto session = weak.lock();
         if (!session || session->closed()) continue;
         for (auto& [key, m] : session->monitors) {
-            Json updates = Json::object();
+            // {"Table": {"uuid": {"old": ..., "new": ...}, ...}, ...}
+            std::map<std::string_view, std::string> by_table;
             for (const RowChange& c : changes) {
                 auto spec_it = m.tables.find(c.table);
                 if (spec_it == m.tables.end()) continue;
                 const Monitor::TableSpec& spec = spec_it->second;
-                const TableSchema* table = db_.schema().find_table(c.table);
-                Json update;
+                std::string update;
                 if (!c.old_row && c.new_row) {
                     if (!spec.insert) continue;
-                    update = {{"new", row_json(*table, *c.new_row, spec.columns)}};
+                    update = "{\"new\":";
+                    append_row(update, *c.new_row, spec.schemas);
                 } else if (c.old_row && !c.new_row) {
                     if (!spec.remove) continue;
-                    update = {{"old", row_json(*table, *c.old_row, spec.columns)}};
+                    update = "{\"old\":";
+                    append_row(update, *c.old_row, spec.schemas);
                 } else if (c.old_row && c.new_row) {
                     if (!spec.modify) continue;
-                    const auto changed = changed_columns(*c.old_row, *c.new_row, spec.columns);
+                    const auto changed = changed_columns(*c.old_row, *c.new_row, spec.schemas);
                     if (changed.empty()) continue;
-                    update = {{"old", row_json(*table, *c.old_row, changed)},
-                              {"new", row_json(*table, *c.new_row, spec.columns)}};
+                    update = "{\"old\":";
+                    append_row(update, *c.old_row, changed);
+                    update += ",\"new\":";
+                    append_row(update, *c.new_row, spec.schemas);
                 } else {
                     continue;
                 }
-                updates[c.table][to_string(c.uuid)] = std::move(update);
+                update += '}';
+                std::string& rows = by_table[c.table];
+                if (!rows.empty()) rows += ',';
+                append_uuid_key(rows, c.uuid);
+                rows += update;
             }
-            if (!updates.empty()) {
-                session->send({{"id", nullptr},
-                               {"method", "update"},
-                               {"params", Json::array({m.id, updates})}});
+            if (by_table.empty()) continue;
+            std::string updates;
+            for (const auto& [table, rows] : by_table) {
+                if (!updates.empty()) updates += ',';
+                updates += '"';
+                updates += table;
+                updates += "\":{" + rows + '}';
             }
+            session->send_text("{\"id\":null,\"method\":\"update\",\"params\":[" + m.id.dump() +
+                               ",{" + updates + "}]}");
         }
     }
 }

@@ -200,7 +200,7 @@ Json DbServer::handle_request(const std::shared_ptr<Session>& session, const std
     }
     if (method == "monitor") {
         if (!check_db()) return error_object("unknown database");
-        return monitor(session, params);
+        return monitor(session, params, id, defer);
     }
     if (method == "monitor_cancel") {
         if (params.size() != 1 || !session->monitors.erase(params[0].dump())) {

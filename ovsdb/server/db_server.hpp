@@ -50,6 +50,7 @@ class DbServer {
         // table -> monitored columns and which kinds of change to send
         struct TableSpec {
             std::vector<std::string> columns;
+            std::vector<const ColumnSchema*> schemas;  // of `columns`, in the same order
             bool initial = true, insert = true, remove = true, modify = true;
         };
         std::map<std::string, TableSpec, std::less<>> tables;
@@ -69,7 +70,9 @@ class DbServer {
                         const Json& params, const Json& id, bool& defer_reply);
     Json transact(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
                   bool& defer_reply, bool timed_out);
-    Json monitor(const std::shared_ptr<Session>& session, const Json& params);
+    // Answers itself (the initial contents are written as text) unless it returns an error.
+    Json monitor(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
+                 bool& replied);
     Json lock(const std::shared_ptr<Session>& session, const std::string& method,
               const Json& params);
     void publish(const std::vector<RowChange>& changes);

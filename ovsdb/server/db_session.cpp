@@ -31,8 +31,12 @@ void DbServer::Session::read() {
 }
 
 void DbServer::Session::send(const Json& message) {
+    send_text(message.dump());
+}
+
+void DbServer::Session::send_text(std::string message) {
     if (closed_) return;
-    out_.push_back(message.dump());
+    out_.push_back(std::move(message));
     if (!writing_) write_next();
 }
 

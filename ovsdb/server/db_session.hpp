@@ -20,6 +20,8 @@ class DbServer::Session : public std::enable_shared_from_this<DbServer::Session>
 
     void start() { read(); }
     void send(const Json& message);
+    // A message already serialized (monitor contents are written straight as text).
+    void send_text(std::string message);
     void close();
     bool closed() const { return closed_; }
 
