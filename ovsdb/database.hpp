@@ -13,6 +13,7 @@
 #include "ovsdb/datum.hpp"
 #include "ovsdb/db_error.hpp"
 #include "ovsdb/schema.hpp"
+#include "ovsdb/set_delta.hpp"
 #include "ovsdb/store.hpp"
 #include "ovsdb/uuid.hpp"
 
@@ -26,6 +27,9 @@ struct RowChange {
     // Shared, immutable snapshots of the row before and after.
     std::shared_ptr<const Store::Row> old_row;  // null for an insert
     std::shared_ptr<const Store::Row> new_row;  // null for a delete
+    // A modified row's sets of references that changed only by insert/delete mutations, as
+    // element differences (the store writes just those).
+    SetDeltas set_deltas;
 };
 
 struct TransactResult {

@@ -63,8 +63,10 @@ enum class Mutator { kAdd, kSubtract, kMultiply, kDivide, kModulo, kInsert, kDel
                                            const SymbolTable* symbols = nullptr);
 // The same, applied to `datum` itself (unchanged on error): inserting into a big set shifts it
 // instead of copying it.
+// With `changed`, an insert or delete appends the keys it really added or removed.
 [[nodiscard]] DbResult<void> mutate_datum_in_place(Datum& datum, const Type& type, Mutator mutator,
                                                    const Json& argument,
-                                                   const SymbolTable* symbols = nullptr);
+                                                   const SymbolTable* symbols = nullptr,
+                                                   std::vector<Atom>* changed = nullptr);
 
 }  // namespace vs::ovsdb

@@ -200,7 +200,8 @@ DbResult<Datum> insert_or_delete(const Datum& datum, const Type& type, Mutator m
 // The same as insert_or_delete, applied to `datum` itself: a few elements added to or removed
 // from a big set shift it instead of copying it. Unchanged on error.
 DbResult<void> insert_or_delete_in_place(Datum& datum, const Type& type, Mutator m,
-                                         const Json& argument, const SymbolTable* symbols) {
+                                         const Json& argument, const SymbolTable* symbols,
+                                         std::vector<Atom>* changed_keys) {
     auto arg = parse_set_argument(type, m, argument, symbols);
     if (!arg) return tl::unexpected(arg.error());
     const Datum& elements = arg->elements;
@@ -226,6 +227,7 @@ DbResult<void> insert_or_delete_in_place(Datum& datum, const Type& type, Mutator
     // Back to front, so the positions found above stay valid (elements are sorted too).
     for (std::size_t i = elements.size(); i-- > 0;) {
         if (at[i] == SIZE_MAX) continue;
+        if (changed_keys != nullptr) changed_keys->push_back(elements.keys[i]);
         const auto offset = static_cast<std::ptrdiff_t>(at[i]);
         if (m == Mutator::kInsert) {
             datum.keys.insert(datum.keys.begin() + offset, elements.keys[i]);
@@ -252,10 +254,11 @@ std::optional<Mutator> parse_mutator(std::string_view text) {
 }
 
 DbResult<void> mutate_datum_in_place(Datum& datum, const Type& type, Mutator mutator,
-                                     const Json& argument, const SymbolTable* symbols) {
+                                     const Json& argument, const SymbolTable* symbols,
+                                     std::vector<Atom>* changed) {
     try {
         if (!is_arithmetic(mutator)) {
-            return insert_or_delete_in_place(datum, type, mutator, argument, symbols);
+            return insert_or_delete_in_place(datum, type, mutator, argument, symbols, changed);
         }
         auto result = arithmetic(datum, type, mutator, argument);
         if (!result) return tl::unexpected(result.error());

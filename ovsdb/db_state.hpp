@@ -4,13 +4,16 @@
 // the whole database to learn whether a deleted row is still referenced or a name is taken.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "ovsdb/schema.hpp"
+#include "ovsdb/set_delta.hpp"
 #include "ovsdb/transaction_condition.hpp"
 #include "ovsdb/uuid.hpp"
 
@@ -56,13 +59,18 @@ void for_each_strong_ref(const TableSchema& table, const Uuid& self, const Store
     }
 }
 
+// The SetDelta of a column of the row being looked at, or null when the column was written
+// some other way (then the two versions are compared).
+using SetDeltaLookup = std::function<const SetDelta*(const ColumnSchema&)>;
+
 // Calls fn(ref_table, target, +1 or -1) for each strong reference gained or lost when `before`
 // becomes `after` (either may be null: insert, delete). Unchanged columns cost one comparison,
 // and a set of references is diffed element by element, so adding one port to a bridge with a
 // thousand is not a thousand reference updates.
 template <class Fn>
 void for_each_strong_ref_change(const TableSchema& table, const Uuid& self,
-                                const Store::Row* before, const Store::Row* after, Fn&& fn) {
+                                const Store::Row* before, const Store::Row* after,
+                                const SetDeltaLookup& deltas, Fn&& fn) {
     if (before == nullptr || after == nullptr) {
         if (before != nullptr) {
             for_each_strong_ref(table, self, *before,
@@ -93,6 +101,15 @@ void for_each_strong_ref_change(const TableSchema& table, const Uuid& self,
                                 [&](const std::string& t, const Uuid& u) { fn(t, u, -1); });
             for_each_strong_ref(table, self, new_part,
                                 [&](const std::string& t, const Uuid& u) { fn(t, u, +1); });
+            continue;
+        }
+        if (const SetDelta* delta = deltas ? deltas(column) : nullptr) {
+            for (const Uuid& target : delta->removed) {
+                if (target != self) fn(type.key.ref_table, target, -1);
+            }
+            for (const Uuid& target : delta->added) {
+                if (target != self) fn(type.key.ref_table, target, +1);
+            }
             continue;
         }
         // A set of references: both sides are sorted, so walk them together.

@@ -69,7 +69,7 @@ DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes, bo
                 status = store_->insert(change.table, change.uuid, version, *change.new_row);
             } else {
                 status = store_->update(change.table, change.uuid, version, *change.new_row,
-                                        change.old_row.get());
+                                        change.old_row.get(), &change.set_deltas);
             }
         }
         if (!status) break;

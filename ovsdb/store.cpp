@@ -506,6 +506,23 @@ DbResult<void> Store::link_step(const char* what, std::string_view table, std::s
     return step_done(*stmt);
 }
 
+DbResult<void> Store::write_link_delta(std::string_view table, std::string_view column,
+                                       const Uuid& uuid, const SetDelta& delta) {
+    for (const Uuid& ref : delta.removed) {
+        const Atom atom(ref);
+        if (auto ok = link_step("link-delete", table, column, uuid, &atom); !ok) {
+            return ok;
+        }
+    }
+    for (const Uuid& ref : delta.added) {
+        const Atom atom(ref);
+        if (auto ok = link_step("link-insert", table, column, uuid, &atom); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
 DbResult<void> Store::write_links(std::string_view table, std::string_view column, const Uuid& uuid,
                                   const Datum& before, const Datum& after) {
     // Both sides are canonical (sorted): walk them together and write only the difference.
@@ -533,7 +550,8 @@ DbResult<void> Store::write_links(std::string_view table, std::string_view colum
 }
 
 DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uuid& version,
-                             const Row& changed_columns, const Row* before) {
+                             const Row& changed_columns, const Row* before,
+                             const SetDeltas* deltas) {
     auto schema = table_of(table);
     if (!schema) {
         return tl::unexpected(schema.error());
@@ -596,6 +614,14 @@ DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uui
         const auto it = changed_columns.find(column->name);
         if (it == changed_columns.end() || unchanged(column->name, it->second)) {
             continue;
+        }
+        if (deltas != nullptr) {
+            if (const auto delta = deltas->find(column->name); delta != deltas->end()) {
+                if (auto ok = write_link_delta(table, column->name, uuid, delta->second); !ok) {
+                    return ok;
+                }
+                continue;
+            }
         }
         const Datum* old_datum = nullptr;
         if (before != nullptr) {

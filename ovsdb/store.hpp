@@ -17,6 +17,7 @@
 #include "ovsdb/datum.hpp"
 #include "ovsdb/db_error.hpp"
 #include "ovsdb/schema.hpp"
+#include "ovsdb/set_delta.hpp"
 #include "ovsdb/uuid.hpp"
 
 struct sqlite3;
@@ -58,10 +59,11 @@ class Store {
                                         const Uuid& version, const Row& row);
     // Writes the new version of an existing row and its columns in `changed_columns` — with
     // `before` (the row's previous columns), only those that differ from it, and sets of
-    // references as the difference.
+    // references as the difference (taken from `deltas` when it has the column).
     [[nodiscard]] DbResult<void> update(std::string_view table, const Uuid& uuid,
                                         const Uuid& version, const Row& changed_columns,
-                                        const Row* before = nullptr);
+                                        const Row* before = nullptr,
+                                        const SetDeltas* deltas = nullptr);
     [[nodiscard]] DbResult<void> erase(std::string_view table, const Uuid& uuid);
     // Every row of `table` with every column, in no particular order.
     [[nodiscard]] DbResult<std::vector<LoadedRow>> load(std::string_view table);
@@ -90,6 +92,8 @@ class Store {
     [[nodiscard]] DbResult<void> write_links(std::string_view table, std::string_view column,
                                              const Uuid& uuid, const Datum& before,
                                              const Datum& after);
+    [[nodiscard]] DbResult<void> write_link_delta(std::string_view table, std::string_view column,
+                                                  const Uuid& uuid, const SetDelta& delta);
     [[nodiscard]] DbResult<void> load_links(const TableSchema& table, std::vector<LoadedRow>& rows);
 
     void end_durable();

@@ -105,6 +105,35 @@ void Transaction::erase_row(const TableSchema& table, const Uuid& uuid) {
     state_.tables[table.name].erase(uuid);
 }
 
+void Transaction::note_set_change(const Uuid& uuid, const ColumnSchema& column, bool inserted,
+                                  const std::vector<Atom>& elements) {
+    SetDelta& delta = set_deltas_[{uuid, &column}];
+    auto& gained = inserted ? delta.added : delta.removed;
+    auto& undone = inserted ? delta.removed : delta.added;
+    for (const Atom& atom : elements) {
+        const Uuid& element = std::get<Uuid>(atom);
+        if (undone.erase(element) == 0) gained.insert(element);
+    }
+}
+
+const SetDelta* Transaction::set_delta(const Uuid& uuid, const ColumnSchema& column) const {
+    if (rewritten_.contains({uuid, &column})) return nullptr;
+    const auto it = set_deltas_.find({uuid, &column});
+    return it == set_deltas_.end() ? nullptr : &it->second;
+}
+
+SetDeltas Transaction::set_deltas_of(const TableSchema& table, const Uuid& uuid) const {
+    SetDeltas out;
+    for (auto it = set_deltas_.lower_bound({uuid, nullptr});
+         it != set_deltas_.end() && it->first.first == uuid; ++it) {
+        const ColumnSchema* column = it->first.second;
+        if (table.find_column(column->name) == column && !rewritten_.contains(it->first)) {
+            out.emplace(column->name, it->second);
+        }
+    }
+    return out;
+}
+
 void Transaction::rollback() {
     for (auto& [table, touched] : touched_) {
         TableRows& all = state_.tables[table->name];
@@ -119,6 +148,8 @@ void Transaction::rollback() {
     touched_.clear();
     ref_deltas_.clear();
     index_changes_.clear();
+    set_deltas_.clear();
+    rewritten_.clear();
     finished_ = true;
 }
 
@@ -294,8 +325,10 @@ DbResult<Json> Transaction::op_update(const Json& op, const TableSchema& table) 
     if (!uuids) return tl::unexpected(uuids.error());
     for (const auto& uuid : *uuids) {
         RowState& state = row_for_write(table, uuid);
-        for (const auto& [name, datum] : *changes)
+        for (const auto& [name, datum] : *changes) {
             (*state.row)[name] = datum;
+            rewritten_.emplace(uuid, table.find_column(name));
+        }
     }
     return Json{{"count", uuids->size()}};
 }
@@ -333,12 +366,22 @@ DbResult<Json> Transaction::op_mutate(const Json& op, const TableSchema& table) 
             // Mutable columns are stored in every row: mutate in place. A failure fails the
             // whole transaction, which puts the row back.
             const auto current = state.row->find(m.column->name);
+            const Type& type = m.column->type;
+            const bool ref_set = type.key.is_ref() && !type.value &&
+                                 (m.mutator == Mutator::kInsert || m.mutator == Mutator::kDelete);
             if (current != state.row->end()) {
-                auto ok = mutate_datum_in_place(current->second, m.column->type, m.mutator,
-                                                *m.argument, &symbol_lookup_);
+                std::vector<Atom> changed;
+                auto ok = mutate_datum_in_place(current->second, type, m.mutator, *m.argument,
+                                                &symbol_lookup_, ref_set ? &changed : nullptr);
                 if (!ok) return tl::unexpected(ok.error());
+                if (ref_set) {
+                    note_set_change(uuid, *m.column, m.mutator == Mutator::kInsert, changed);
+                } else {
+                    rewritten_.emplace(uuid, m.column);
+                }
                 continue;
             }
+            rewritten_.emplace(uuid, m.column);
             auto result = mutate_datum(column_datum(*m.column, uuid, state), m.column->type,
                                        m.mutator, *m.argument, &symbol_lookup_);
             if (!result) return tl::unexpected(result.error());

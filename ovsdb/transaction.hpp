@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -91,6 +92,14 @@ class Transaction {
     const std::function<bool(std::string_view)>& holds_lock_;
     // Table -> rows touched, as they were before; table pointers are the schema's.
     std::map<const TableSchema*, Touched> touched_;
+    // Sets of references changed only by insert/delete mutations, and the (row, column) pairs
+    // written some other way (their SetDelta, if any, no longer tells the whole change).
+    std::map<std::pair<Uuid, const ColumnSchema*>, SetDelta> set_deltas_;
+    std::set<std::pair<Uuid, const ColumnSchema*>> rewritten_;
+    void note_set_change(const Uuid& uuid, const ColumnSchema& column, bool inserted,
+                         const std::vector<Atom>& elements);
+    [[nodiscard]] const SetDelta* set_delta(const Uuid& uuid, const ColumnSchema& column) const;
+    [[nodiscard]] SetDeltas set_deltas_of(const TableSchema& table, const Uuid& uuid) const;
     // Computed by check_commit, applied by commit().
     std::unordered_map<Uuid, int> ref_deltas_;
     struct IndexChange {

@@ -47,6 +47,7 @@ DbResult<void> Transaction::check_strong_refs() {
             std::string missing;
             for_each_strong_ref_change(
                 *table, uuid, before ? before->row.get() : nullptr, now ? now->row.get() : nullptr,
+                [&, id = uuid](const ColumnSchema& column) { return set_delta(id, column); },
                 [&](const std::string& ref_table, const Uuid& target, int delta) {
                     ref_deltas_[target] += delta;
                     if (delta > 0 && missing.empty() && find_row(ref_table, target) == nullptr) {
@@ -165,6 +166,7 @@ DbResult<void> Transaction::remove_weak_refs() {
                                        " lost a weak reference below its minimum");
                 }
                 (*row_for_write(table, uuid).row)[column.name] = std::move(kept);
+                rewritten_.emplace(uuid, &column);
             }
         }
     }
@@ -228,7 +230,8 @@ std::vector<RowChange> Transaction::take_changes() {
                 changes.push_back({table->name, uuid, nullptr, now->second.row});
             } else if (before->row != now->second.row && *before->row != *now->second.row) {
                 now->second.version = random_uuid();
-                changes.push_back({table->name, uuid, before->row, now->second.row});
+                changes.push_back(
+                    {table->name, uuid, before->row, now->second.row, set_deltas_of(*table, uuid)});
             }
         }
     }
@@ -253,6 +256,8 @@ void Transaction::commit() {
     touched_.clear();
     ref_deltas_.clear();
     index_changes_.clear();
+    set_deltas_.clear();
+    rewritten_.clear();
     finished_ = true;
 }
 

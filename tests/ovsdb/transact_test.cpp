@@ -340,5 +340,62 @@ TEST_F(VswitchTransactTest, BridgePortInterfaceAndGarbageCollection) {
     EXPECT_EQ(count("Interface"), 0U);
 }
 
+// Ports added and removed by set mutations within one transaction and across several: the
+// reference counts (which decide garbage collection) and the link tables on disk follow the
+// element differences, including an element inserted and deleted again in one transaction.
+TEST_F(VswitchTransactTest, SetMutationsKeepCountsAndLinksExact) {
+    auto r = tx(R"([{"op":"insert","table":"Bridge","uuid-name":"b","row":{"name":"br0"}},
+                    {"op":"insert","table":"Open_vSwitch","row":{"bridges":["named-uuid","b"]}}])");
+    ASSERT_EQ(r.changes.size(), 2U) << r.results.dump();
+    const auto add_port = [&](const std::string& name) {
+        return tx(R"([{"op":"insert","table":"Port","uuid-name":"p","row":{"name":")" + name +
+                  R"(","interfaces":["named-uuid","i"]}},
+                      {"op":"insert","table":"Interface","uuid-name":"i","row":{"name":")" +
+                  name +
+                  R"("}},
+                      {"op":"mutate","table":"Bridge","where":[],
+                       "mutations":[["ports","insert",["set",[["named-uuid","p"]]]]]}])");
+    };
+    std::vector<std::string> ports;
+    for (int i = 0; i < 5; ++i) {
+        auto added = add_port("p" + std::to_string(i));
+        ASSERT_EQ(added.results.size(), 3U) << added.results.dump();
+        ports.push_back(uuid_of(added.results[0]));
+    }
+    const auto ref = [](const std::string& uuid) { return R"(["uuid",")" + uuid + R"("])"; };
+    // Remove p1, insert and remove p2 again (no net change), remove and re-insert p3.
+    r = tx(R"([{"op":"mutate","table":"Bridge","where":[],"mutations":[
+                 ["ports","delete",["set",[)" +
+           ref(ports[1]) + R"(]]],
+                 ["ports","delete",["set",[)" +
+           ref(ports[2]) + R"(]]],
+                 ["ports","insert",["set",[)" +
+           ref(ports[2]) + R"(]]],
+                 ["ports","delete",["set",[)" +
+           ref(ports[3]) + R"(]]],
+                 ["ports","insert",["set",[)" +
+           ref(ports[3]) + R"(]]]]}])");
+    ASSERT_EQ(r.results.size(), 1U) << r.results.dump();
+    EXPECT_EQ(count("Port"), 4U);
+    EXPECT_EQ(count("Interface"), 4U);
+    // The counts of p2 and p3 are still one: dropping them from the bridge collects them.
+    r = tx(R"([{"op":"mutate","table":"Bridge","where":[],"mutations":[
+                 ["ports","delete",["set",[)" +
+           ref(ports[2]) + "," + ref(ports[3]) + R"(]]]]}])");
+    ASSERT_EQ(r.results.size(), 1U) << r.results.dump();
+    EXPECT_EQ(count("Port"), 2U);
+    // A port still on the bridge cannot be deleted directly.
+    r = tx(R"([{"op":"delete","table":"Port","where":[["_uuid","==",)" + ref(ports[0]) + "]]}]");
+    EXPECT_EQ(r.results.back()["error"], "referential integrity violation") << r.results.dump();
+    reopen();
+    EXPECT_EQ(count("Port"), 2U);
+    EXPECT_EQ(count("Interface"), 2U);
+    r = tx(R"([{"op":"select","table":"Bridge","where":[],"columns":["ports"]}])");
+    const Json stored = r.results[0]["rows"][0]["ports"];
+    EXPECT_EQ(stored, Json::parse(R"(["set",[)" + ref(std::min(ports[0], ports[4])) + "," +
+                                  ref(std::max(ports[0], ports[4])) + "]]"))
+        << stored.dump();
+}
+
 }  // namespace
 }  // namespace vs::ovsdb
