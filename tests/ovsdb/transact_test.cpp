@@ -397,5 +397,31 @@ TEST_F(VswitchTransactTest, SetMutationsKeepCountsAndLinksExact) {
         << stored.dump();
 }
 
+// Guest definitions (for vmctl) live in the same database: a guest with its interface, a
+// duplicate name refused, the interface collected with its guest, both kept across a reopen.
+TEST_F(VswitchTransactTest, GuestDefinitions) {
+    auto r = tx(R"([{"op":"insert","table":"Guest_Interface","uuid-name":"n",
+                     "row":{"bridge":"br0","type":"vhostuser","mac":"52:54:00:00:00:01"}},
+                    {"op":"insert","table":"Guest","row":{"name":"vm1","type":"kvm","memory_mb":256,
+                     "vcpus":1,"kernel":"/img/vmlinux","interfaces":["named-uuid","n"],
+                     "autostart":true}}])");
+    ASSERT_EQ(r.changes.size(), 2U) << r.results.dump();
+    r = tx(R"([{"op":"insert","table":"Guest","row":{"name":"vm1","type":"lxc","memory_mb":64,
+               "vcpus":1}}])");
+    EXPECT_EQ(r.results.back()["error"], "constraint violation") << r.results.dump();
+    r = tx(R"([{"op":"insert","table":"Guest","row":{"name":"vm2","type":"qemu","memory_mb":64,
+               "vcpus":1}}])");
+    EXPECT_EQ(r.results.back()["error"], "constraint violation") << r.results.dump();
+    r = tx(R"([{"op":"insert","table":"Guest","row":{"name":"vm2","type":"lxc","memory_mb":0,
+               "vcpus":1}}])");
+    EXPECT_EQ(r.results.back()["error"], "constraint violation") << r.results.dump();
+    reopen();
+    EXPECT_EQ(count("Guest"), 1U);
+    EXPECT_EQ(count("Guest_Interface"), 1U);
+    r = tx(R"([{"op":"delete","table":"Guest","where":[["name","==","vm1"]]}])");
+    EXPECT_EQ(r.results[0]["count"], 1) << r.results.dump();
+    EXPECT_EQ(count("Guest_Interface"), 0U);
+}
+
 }  // namespace
 }  // namespace vs::ovsdb
