@@ -85,7 +85,7 @@ Result<int> open_socket(const std::string& remote, sockaddr_storage& addr, sockl
         }
         return fail("bad IP address \"" + host + "\"");
     }
-    return fail("unknown remote \"" + remote + "\" (use unix:PATH or tcp:IP:PORT)");
+    return fail("unknown remote type; use unix:PATH or tcp:IP:PORT");
 }
 
 }  // namespace
@@ -95,18 +95,16 @@ Result<JsonRpcClient> JsonRpcClient::connect(const std::string& remote, Deadline
     socklen_t len = 0;
     auto fd = open_socket(remote, addr, len);
     if (!fd) return tl::unexpected(fd.error());
-    if (*fd < 0) return fail(remote + ": socket: " + std::strerror(errno));
+    if (*fd < 0) return fail(std::string("socket: ") + std::strerror(errno));
     JsonRpcClient client(*fd);
     // NOLINTNEXTLINE(*-reinterpret-cast): the sockets API takes a generic address.
     if (::connect(*fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0) {
-        if (errno != EINPROGRESS && errno != EAGAIN) {
-            return fail(remote + ": " + std::strerror(errno));
-        }
+        if (errno != EINPROGRESS && errno != EAGAIN) return fail(std::strerror(errno));
         if (auto ok = wait_fd(*fd, POLLOUT, deadline); !ok) return tl::unexpected(ok.error());
         int err = 0;
         socklen_t err_len = sizeof err;
         ::getsockopt(*fd, SOL_SOCKET, SO_ERROR, &err, &err_len);
-        if (err != 0) return fail(remote + ": " + std::strerror(err));
+        if (err != 0) return fail(std::strerror(err));
     }
     if (remote.rfind("tcp:", 0) == 0) {
         const int one = 1;

@@ -20,7 +20,8 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 class JsonRpcClient {
   public:
-    // remote: "unix:PATH" or "tcp:IP:PORT".
+    // remote: "unix:PATH" or "tcp:IP:PORT". Errors are bare (strerror text); callers name the
+    // remote.
     [[nodiscard]] static Result<JsonRpcClient> connect(const std::string& remote,
                                                        Deadline deadline);
 
