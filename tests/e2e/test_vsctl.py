@@ -488,8 +488,9 @@ class VsctlTest(unittest.TestCase):
                             f"--db=unix:{self.dir}/missing.sock", "list-br"],
                            capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 1)
-        self.assertEqual(len(r.stderr.splitlines()), 1)
-        self.assertIn("database connection failed", r.stderr)
+        theirs = subprocess.run([OVS_VSCTL, f"--db=unix:{self.dir}/missing.sock", "list-br"],
+                                capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.stderr, theirs.stderr.replace("ovs-vsctl:", "vsctl:"))
 
     def test_tcp_remote_and_default_socket(self):
         r = subprocess.run([os.path.join(BIN_DIR, "vsctl"), f"--db=tcp:127.0.0.1:{self.tcp_port}",
