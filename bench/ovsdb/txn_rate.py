@@ -8,7 +8,8 @@ transaction, which makes both also sync to the disk. Measured over one unix-sock
 N transactions that each add one port (Port + Interface + mutate of the bridge's ports), one
 reply awaited before the next request; the same with 16 requests in flight; one transaction
 adding N ports; the server's CPU time per transaction; and the wall time of N `ovs-vsctl
---no-wait add-port` invocations (--vsctl-n timed, scaled to N).
+--no-wait add-port` invocations against each server, and of our `vsctl` against ours
+(--vsctl-n timed, scaled to N; the bridge has 3N ports by then).
 Usage: txn_rate.py [--n 1000] [--runs 3] [--durable] [--vsctl-n 200] [--json]"""
 
 import argparse
@@ -129,14 +130,20 @@ def one_run(system, n, durable, vsctl_n):
         t0 = time.perf_counter()
         rpc.call("transact", "Open_vSwitch", *ops)
         bulk_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for i in range(vsctl_n):
-            subprocess.run(["ovs-vsctl", f"--db=unix:{sock}", "--no-wait", "add-port", "br0",
-                            f"v{i}"], check=True, capture_output=True)
-        vsctl_s = (time.perf_counter() - t0) * n / vsctl_n
-        return {"txn_per_s": round(single), "pipelined_per_s": round(pipelined),
-                "cpu_us": round(cpu_us, 1), "bulk_s": round(bulk_s, 3),
-                "vsctl_s": round(vsctl_s, 2)}
+        def time_cli(program, prefix):
+            t0 = time.perf_counter()
+            for i in range(vsctl_n):
+                subprocess.run([program, f"--db=unix:{sock}", "--no-wait", "add-port", "br0",
+                                f"{prefix}{i}"], check=True, capture_output=True)
+            return round((time.perf_counter() - t0) * n / vsctl_n, 2)
+
+        out = {"txn_per_s": round(single), "pipelined_per_s": round(pipelined),
+               "cpu_us": round(cpu_us, 1), "bulk_s": round(bulk_s, 3),
+               "vsctl_s": time_cli("ovs-vsctl", "v")}
+        ours = os.path.join(BIN, "vsctl")
+        if system == "vsdb-server" and os.path.exists(ours):
+            out["our_vsctl_s"] = time_cli(ours, "w")
+        return out
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -163,15 +170,18 @@ def main():
             runs[system].append(one_run(system, args.n, args.durable, args.vsctl_n))
     for system, measured in runs.items():
         r = {"system": system, "n": args.n, "durable": args.durable, "runs": measured}
-        for key in keys:
-            r[key] = statistics.median(x[key] for x in measured)
+        for key in keys + ("our_vsctl_s",):
+            if all(key in x for x in measured):
+                r[key] = statistics.median(x[key] for x in measured)
         results.append(r)
         if not args.json:
             spread = lambda key: f"{min(x[key] for x in measured)}-{max(x[key] for x in measured)}"
             print(f"{system:12} {r['txn_per_s']:>7} txn/s ({spread('txn_per_s')}), "
                   f"{r['pipelined_per_s']:>7} txn/s with 16 in flight ({spread('pipelined_per_s')}), "
                   f"server CPU {r['cpu_us']} us/txn, {args.n} ports in one txn {r['bulk_s']} s, "
-                  f"{args.n} ovs-vsctl add-port ~{r['vsctl_s']} s", flush=True)
+                  f"{args.n} ovs-vsctl add-port ~{r['vsctl_s']} s"
+                  + (f", {args.n} vsctl add-port ~{r['our_vsctl_s']} s" if "our_vsctl_s" in r
+                     else ""), flush=True)
     if args.json:
         json.dump({"results": results}, sys.stdout, indent=1)
         print()
