@@ -96,7 +96,8 @@ Format parse_format(const std::string& text) {
     if (text == "table") return Format::kTable;
     if (text == "csv") return Format::kCsv;
     if (text == "json") return Format::kJson;
-    throw UsageError("unknown output format \"" + text + "\" (use list, table, csv or json)");
+    if (text == "html") return Format::kHtml;
+    throw UsageError("unknown output format \"" + text + "\" (use list, table, html, csv or json)");
 }
 
 DataMode parse_data(const std::string& text) {
@@ -136,6 +137,8 @@ bool global_option(const std::vector<std::string>& args, size_t& i, CommandLine&
         g.style.headings = false;
     } else if (opt.name == "--bare" && !opt.has_value) {
         g.style = {Format::kList, DataMode::kBare, false};
+    } else if (opt.name == "--oneline" && !opt.has_value) {
+        g.oneline = true;
     } else if (opt.name == "--no-wait" && !opt.has_value) {
         g.no_wait = true;
     } else if (opt.name == "--dry-run" && !opt.has_value) {
@@ -298,7 +301,8 @@ Options:
   --no-wait                   do not wait for vswitchd to reconfigure
   -t, --timeout=SECS          wait at most SECS seconds (default: forever)
   --dry-run                   do not commit changes to database
-  -f, --format=FORMAT         list, table, csv or json output
+  -f, --format=FORMAT         list, table, html, csv or json output
+  --oneline                   print each command's output on one line
   -d, --data=FORMAT           string, bare or json cell values
   --no-headings               omit table headings
   --bare                      --format=list --data=bare --no-headings

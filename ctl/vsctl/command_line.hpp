@@ -17,6 +17,7 @@ struct GlobalOptions {
     int timeout_s = 0;
     bool no_wait = false;
     bool dry_run = false;
+    bool oneline = false;  // each command's output on one line, "\n" and "\\" escaped
     OutputStyle style;
 };
 

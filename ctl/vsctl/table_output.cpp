@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "ovsdb/uuid.hpp"
 
 #include "ctl/vsctl/value.hpp"
 
@@ -103,6 +106,65 @@ std::string render_json(const TableOutput& t) {
     return out.dump() + '\n';
 }
 
+std::string html_escape(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+// A cell's HTML: the _uuid column becomes an anchor, any UUID in other text a link to it.
+std::string html_cell(const std::string& heading, const std::string& text) {
+    constexpr size_t kUuidLen = 36;
+    if (heading == "_uuid") {
+        return "<a name=\"" + html_escape(text) + "\">" + html_escape(text.substr(0, 8)) + "</a>";
+    }
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+        if (i + kUuidLen <= text.size() && ovsdb::parse_uuid(text.substr(i, kUuidLen))) {
+            out += "<a href=\"#" + text.substr(i, kUuidLen) + "\">" + text.substr(i, 8) + "</a>";
+            i += kUuidLen;
+        } else {
+            out += html_escape(text.substr(i, 1));
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::string render_html(const TableOutput& t, const OutputStyle& style) {
+    std::string out = "<table border=1>\n";
+    if (style.headings) {
+        out += "  <tr>\n";
+        for (const auto& heading : t.headings)
+            out += "    <th>" + html_escape(heading) + "</th>\n";
+        out += "  </tr>\n";
+    }
+    for (const auto& row : t.rows) {
+        out += "  <tr>\n";
+        for (size_t c = 0; c < row.size(); ++c)
+            out += "    <td>" + html_cell(t.headings[c], cell_text(row[c], style.data)) + "</td>\n";
+        out += "  </tr>\n";
+    }
+    return out + "</table>\n";
+}
+
 }  // namespace
 
 std::string cell_text(const Cell& cell, DataMode data) {
@@ -140,6 +202,8 @@ std::string TableOutput::render(const OutputStyle& style) const {
             return render_csv(*this, style);
         case Format::kJson:
             return render_json(*this);
+        case Format::kHtml:
+            return render_html(*this, style);
     }
     return {};
 }

@@ -11,7 +11,7 @@
 
 namespace vs::vsctl {
 
-enum class Format { kList, kTable, kCsv, kJson };
+enum class Format { kList, kTable, kCsv, kJson, kHtml };
 enum class DataMode { kString, kBare, kJson };
 
 struct OutputStyle {

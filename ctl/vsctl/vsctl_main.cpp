@@ -181,6 +181,22 @@ void wait_for_cur_cfg(Session& s, std::int64_t next_cfg) {
     }
 }
 
+// --oneline: the output without its last newline, "\\" and "\n" escaped, then a newline.
+std::string one_line(const std::string& out) {
+    std::string line;
+    const size_t n = !out.empty() && out.back() == '\n' ? out.size() - 1 : out.size();
+    for (size_t i = 0; i < n; ++i) {
+        if (out[i] == '\\') {
+            line += "\\\\";
+        } else if (out[i] == '\n') {
+            line += "\\n";
+        } else {
+            line += out[i];
+        }
+    }
+    return line + '\n';
+}
+
 // wait-until: returns after the next change to the database. The first call only starts a
 // monitor of every table, since a change may have come between the last fetch and the monitor.
 void wait_for_change(Session& s, const ovsdb::DatabaseSchema& schema, bool& monitoring) {
@@ -242,7 +258,7 @@ int run(const std::vector<std::string>& args) {
             continue;
         }
         for (const auto& out : a.outputs)
-            std::cout << out;
+            std::cout << (cl.global.oneline ? one_line(out) : out);
         std::cout.flush();
         if (a.next_cfg) wait_for_cur_cfg(s, *a.next_cfg);
         return 0;

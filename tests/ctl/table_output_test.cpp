@@ -65,6 +65,30 @@ TEST(TableOutput, JsonKeepsHeadingsEvenWithoutHeadings) {
               std::string::npos);
 }
 
+TEST(TableOutput, HtmlEscapesAndLinksUuids) {
+    const ovsdb::Type uuid = ovsdb::make_scalar(AtomicType::kUuid);
+    const auto a = *ovsdb::parse_uuid("0123abcd-0000-4000-8000-000000000001");
+    TableOutput t;
+    t.headings = {"_uuid", "note", "ref"};
+    t.rows.push_back(
+        {{Datum::scalar(a), uuid},
+         {Datum::scalar(std::string("<a&b>")), ovsdb::make_scalar(AtomicType::kString)},
+         {Datum::scalar(a), uuid}});
+    EXPECT_EQ(t.render({Format::kHtml, DataMode::kString, true}),
+              "<table border=1>\n"
+              "  <tr>\n"
+              "    <th>_uuid</th>\n"
+              "    <th>note</th>\n"
+              "    <th>ref</th>\n"
+              "  </tr>\n"
+              "  <tr>\n"
+              "    <td><a name=\"0123abcd-0000-4000-8000-000000000001\">0123abcd</a></td>\n"
+              "    <td>&quot;&lt;a&amp;b&gt;&quot;</td>\n"
+              "    <td><a href=\"#0123abcd-0000-4000-8000-000000000001\">0123abcd</a></td>\n"
+              "  </tr>\n"
+              "</table>\n");
+}
+
 TEST(TableOutput, EmptyTableStillHasHeadings) {
     TableOutput t;
     t.headings = {"_uuid", "name"};

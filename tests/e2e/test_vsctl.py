@@ -222,7 +222,11 @@ class VsctlTest(unittest.TestCase):
                      ["--data=json", "list", "interface", "eth0"],
                      ["--bare", "--columns=name", "list", "bridge", "br0"],
                      ["--format=table", "--no-headings", "--columns=name,trunks", "list",
-                      "port", "eth0"]):
+                      "port", "eth0"],
+                     ["--format=html", "list", "bridge", "br0"],
+                     ["--format=html", "--data=json", "list", "interface", "eth0"],
+                     ["--oneline", "list-br", "--", "get", "interface", "eth0", "external_ids",
+                      "--", "list-ports", "br1", "--", "show"]):
             with self.subTest(args=args):
                 self.assert_same_output(*args)
         for args in (["list", "port"], ["list", "interface"],
