@@ -419,14 +419,19 @@ DbResult<Json> Transaction::op_wait(const Json& op, const TableSchema& table) {
     // Rows compared as datums, as multisets (order does not matter): ovs-vsctl verifies a
     // bridge's whole port set this way, so no JSON is built for it.
     using Values = std::vector<Datum>;
-    std::vector<Values> actual;
     const TableRows& all = rows(table.name);
-    for (const auto& uuid : *uuids) {
-        Values values;
-        for (const auto* column : *columns)
-            values.push_back(column_datum(*column, uuid, all.at(uuid)));
-        actual.push_back(std::move(values));
-    }
+    auto actual_matches = [&](const Uuid& uuid, const Values& wanted) {
+        const RowState& row = all.at(uuid);
+        for (std::size_t i = 0; i < columns->size(); ++i) {
+            const ColumnSchema& column = *(*columns)[i];
+            const auto stored = row.row->find(column.name);
+            const bool same = stored != row.row->end()
+                                  ? stored->second == wanted[i]
+                                  : column_datum(column, uuid, row) == wanted[i];
+            if (!same) return false;
+        }
+        return true;
+    };
     std::vector<Values> expected;
     for (const auto& json : *rows_it) {
         auto given = parse_row(json, table, false);
@@ -438,12 +443,12 @@ DbResult<Json> Transaction::op_wait(const Json& op, const TableSchema& table) {
         }
         expected.push_back(std::move(values));
     }
-    bool same = actual.size() == expected.size();
-    std::vector<bool> used(actual.size(), false);
+    bool same = uuids->size() == expected.size();
+    std::vector<bool> used(uuids->size(), false);
     for (std::size_t i = 0; same && i < expected.size(); ++i) {
         same = false;
-        for (std::size_t j = 0; j < actual.size() && !same; ++j) {
-            if (!used[j] && actual[j] == expected[i]) used[j] = same = true;
+        for (std::size_t j = 0; j < uuids->size() && !same; ++j) {
+            if (!used[j] && actual_matches((*uuids)[j], expected[i])) used[j] = same = true;
         }
     }
     const bool holds = same == (*until == "==");

@@ -90,6 +90,7 @@ class DbServer {
     std::map<std::string, std::list<Session*>, std::less<>> locks_;  // name -> owner first
     std::list<PendingTransact> pending_;
     boost::asio::steady_timer wait_timer_;
+    const std::string schema_text_;  // the get_schema result
     std::vector<std::function<void(const std::vector<RowChange>&)>> commit_listeners_;
 };
 
