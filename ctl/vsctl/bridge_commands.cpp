@@ -7,6 +7,7 @@
 #include "ctl/vsctl/commands.hpp"
 #include "ctl/vsctl/error.hpp"
 #include "ctl/vsctl/record.hpp"
+#include "ctl/vsctl/value.hpp"
 
 namespace vs::vsctl {
 
@@ -162,6 +163,55 @@ void cmd_br_to_parent(Context& ctx) {
     ctx.out += (br.parent != nullptr ? br.parent->name : br.name) + "\n";
 }
 
+// A bridge's external ids: the Bridge row's, or for a fake bridge its port's under
+// "fake-bridge-KEY".
+struct ExternalIds {
+    std::string_view table;
+    Uuid row;
+    std::string prefix;
+};
+
+ExternalIds external_ids_of(Context& ctx, const std::string& name) {
+    const auto m = BridgeModel::build(ctx.db, ctx.ovs);
+    const auto& br = must_bridge(m, name);
+    if (br.parent == nullptr) return {"Bridge", br.row, ""};
+    return {"Port", m.port(br.name)->row, "fake-bridge-"};
+}
+
+void cmd_br_set_external_id(Context& ctx) {
+    const auto ids = external_ids_of(ctx, ctx.cmd.args[0]);
+    const Atom key(ids.prefix + ctx.cmd.args[1]);
+    Datum map = ctx.db.get(ids.table, ids.row, "external_ids");
+    Datum out;
+    for (size_t i = 0; i < map.size(); ++i) {
+        if (map.keys[i] == key) continue;
+        out.keys.push_back(map.keys[i]);
+        out.values.push_back(map.values[i]);
+    }
+    if (ctx.cmd.args.size() == 3) {
+        out.keys.push_back(key);
+        out.values.emplace_back(ctx.cmd.args[2]);
+    }
+    (void)out.canonicalize();
+    ctx.db.set(ids.table, ids.row, "external_ids", std::move(out));
+}
+
+void cmd_br_get_external_id(Context& ctx) {
+    const auto ids = external_ids_of(ctx, ctx.cmd.args[0]);
+    const Datum& map = ctx.db.get(ids.table, ids.row, "external_ids");
+    for (size_t i = 0; i < map.size(); ++i) {
+        const auto& key = std::get<std::string>(map.keys[i]);
+        if (key.rfind(ids.prefix, 0) != 0) continue;
+        const std::string name = key.substr(ids.prefix.size());
+        const auto& value = std::get<std::string>(map.values[i]);
+        if (ctx.cmd.args.size() == 1) {
+            ctx.out += name + "=" + value + "\n";
+        } else if (name == ctx.cmd.args[1]) {
+            ctx.out += value + "\n";
+        }
+    }
+}
+
 void cmd_list_ports(Context& ctx) {
     const auto m = BridgeModel::build(ctx.db, ctx.ovs);
     const auto& br = must_bridge(m, ctx.cmd.args[0]);
@@ -301,6 +351,8 @@ const std::vector<CommandEntry>& bridge_commands() {
         {"br-exists", cmd_br_exists},
         {"br-to-vlan", cmd_br_to_vlan},
         {"br-to-parent", cmd_br_to_parent},
+        {"br-set-external-id", cmd_br_set_external_id},
+        {"br-get-external-id", cmd_br_get_external_id},
         {"list-ports", cmd_list_ports},
         {"add-port", cmd_add_port},
         {"add-bond", cmd_add_bond},

@@ -19,6 +19,8 @@ constexpr std::array kSpecs = {
     CommandSpec{"br-exists", 1, 1, ""},
     CommandSpec{"br-to-vlan", 1, 1, ""},
     CommandSpec{"br-to-parent", 1, 1, ""},
+    CommandSpec{"br-set-external-id", 2, 3, ""},
+    CommandSpec{"br-get-external-id", 1, 2, ""},
     CommandSpec{"list-ports", 1, 1, ""},
     CommandSpec{"add-port", 2, kUnlimited, "--may-exist"},
     CommandSpec{"add-bond", 4, kUnlimited, "--may-exist --fake-iface"},
@@ -258,6 +260,10 @@ Bridge commands:
   br-exists BRIDGE            exit 2 if BRIDGE does not exist
   br-to-vlan BRIDGE           print the VLAN which BRIDGE is on
   br-to-parent BRIDGE         print the parent of BRIDGE
+  br-set-external-id BRIDGE KEY VALUE  set KEY on BRIDGE to VALUE
+  br-set-external-id BRIDGE KEY  unset KEY on BRIDGE
+  br-get-external-id BRIDGE KEY  print value of KEY on BRIDGE
+  br-get-external-id BRIDGE   list key-value pairs on BRIDGE
 
 Port commands:
   list-ports BRIDGE           print the names of all the ports on BRIDGE

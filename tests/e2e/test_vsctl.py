@@ -152,6 +152,8 @@ class VsctlTest(unittest.TestCase):
                      "--", "add-bond", "br0", "bond0", "a", "b", "lacp=active",
                      "--", "set-manager", "ptcp:6640",
                      "--", "add-br", "br1",
+                     "--", "br-set-external-id", "br0", "owner", "me and you",
+                     "--", "br-set-external-id", "vlan7", "k", "v",
                      "--", "set", "Open_vSwitch", ".", "ovs_version=\"3.1.0\""))
 
     def snapshot(self, tool):
@@ -205,6 +207,9 @@ class VsctlTest(unittest.TestCase):
                      ["br-to-vlan", "vlan7"], ["br-to-vlan", "br0"], ["br-to-parent", "vlan7"],
                      ["br-to-parent", "br1"], ["port-to-br", "v7p"], ["port-to-br", "eth0"],
                      ["iface-to-br", "a"], ["get-controller", "br0"],
+                     ["br-get-external-id", "br0"], ["br-get-external-id", "br0", "owner"],
+                     ["br-get-external-id", "vlan7"], ["br-get-external-id", "vlan7", "k"],
+                     ["get", "port", "vlan7", "external_ids"],
                      ["get-controller", "vlan7"], ["get-fail-mode", "br0"],
                      ["get-fail-mode", "br1"], ["get-manager"],
                      ["get", "port", "eth0", "tag", "trunks", "name"],
