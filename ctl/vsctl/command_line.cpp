@@ -37,6 +37,9 @@ constexpr std::array kSpecs = {
     CommandSpec{"get-manager", 0, 0, ""},
     CommandSpec{"del-manager", 0, 0, ""},
     CommandSpec{"set-manager", 1, kUnlimited, ""},
+    CommandSpec{"get-ssl", 0, 0, ""},
+    CommandSpec{"del-ssl", 0, 0, ""},
+    CommandSpec{"set-ssl", 3, 3, "--bootstrap"},
     CommandSpec{"get", 2, kUnlimited, "--if-exists --id="},
     CommandSpec{"list", 1, kUnlimited, "--if-exists --columns="},
     CommandSpec{"find", 1, kUnlimited, "--columns="},
@@ -289,6 +292,11 @@ Manager commands:
   del-manager                 delete the managers
   set-manager TARGET...       set the list of managers to TARGET...
 
+SSL commands:
+  get-ssl                     print the SSL configuration
+  del-ssl                     delete the SSL configuration
+  set-ssl PRIV-KEY CERT CA-CERT  set the SSL configuration ([--bootstrap])
+
 Database commands:
   list TBL [REC]              list RECord (or all records) in TBL
   find TBL CONDITION...       list records satisfying CONDITION in TBL
@@ -315,7 +323,7 @@ Options:
   -h, --help                  display this help message
   -V, --version               display version information
 Command options (before a command's name): --may-exist, --if-exists, --with-iface,
-  --fake-iface, --real, --fake, --all, --id=@NAME, --columns=COL,...
+  --fake-iface, --real, --fake, --all, --bootstrap, --id=@NAME, --columns=COL,...
 Exit status: 0 ok, 1 failed operation, 2 usage error (and br-exists of a missing bridge).
 )";
 }

@@ -1,5 +1,6 @@
-// Controller, fail-mode and manager commands: get/set/del-controller, get/set/del-fail-mode,
-// get/set/del-manager. A fake bridge's controllers and fail mode are its parent's.
+// Controller, fail-mode, manager and SSL commands: get/set/del-controller,
+// get/set/del-fail-mode, get/set/del-manager, get/set/del-ssl. A fake bridge's controllers and
+// fail mode are its parent's.
 #include <set>
 
 #include "ctl/vsctl/bridge_model.hpp"
@@ -91,15 +92,47 @@ void cmd_set_manager(Context& ctx) {
               insert_targets(ctx, "Manager", 0));
 }
 
+void cmd_get_ssl(Context& ctx) {
+    const auto ssl = uuid_column(ctx.db, "Open_vSwitch", ctx.ovs, "ssl");
+    if (ssl.empty() || !ctx.db.exists("SSL", ssl[0])) return;
+    const Datum& bootstrap = ctx.db.get("SSL", ssl[0], "bootstrap_ca_cert");
+    ctx.out += "Private key: " + string_column(ctx.db, "SSL", ssl[0], "private_key") + "\n";
+    ctx.out += "Certificate: " + string_column(ctx.db, "SSL", ssl[0], "certificate") + "\n";
+    ctx.out += "CA Certificate: " + string_column(ctx.db, "SSL", ssl[0], "ca_cert") + "\n";
+    ctx.out += std::string("Bootstrap: ") +
+               (!bootstrap.empty() && std::get<bool>(bootstrap.keys[0]) ? "true" : "false") + "\n";
+}
+
+void cmd_del_ssl(Context& ctx) {
+    set_uuids(ctx.db, "Open_vSwitch", ctx.ovs, "ssl", {});
+}
+
+void cmd_set_ssl(Context& ctx) {
+    const Uuid row = ctx.db.insert("SSL");
+    ctx.db.set("SSL", row, "private_key", Datum::scalar(ctx.cmd.args[0]));
+    ctx.db.set("SSL", row, "certificate", Datum::scalar(ctx.cmd.args[1]));
+    ctx.db.set("SSL", row, "ca_cert", Datum::scalar(ctx.cmd.args[2]));
+    ctx.db.set("SSL", row, "bootstrap_ca_cert", Datum::scalar(ctx.cmd.has("--bootstrap")));
+    set_uuids(ctx.db, "Open_vSwitch", ctx.ovs, "ssl", {row});
+}
+
 }  // namespace
 
 const std::vector<CommandEntry>& ctrl_commands() {
     static const std::vector<CommandEntry> commands = {
-        {"get-controller", cmd_get_controller}, {"del-controller", cmd_del_controller},
-        {"set-controller", cmd_set_controller}, {"get-fail-mode", cmd_get_fail_mode},
-        {"del-fail-mode", cmd_del_fail_mode},   {"set-fail-mode", cmd_set_fail_mode},
-        {"get-manager", cmd_get_manager},       {"del-manager", cmd_del_manager},
-        {"set-manager", cmd_set_manager},       {"show", cmd_show},
+        {"get-controller", cmd_get_controller},
+        {"del-controller", cmd_del_controller},
+        {"set-controller", cmd_set_controller},
+        {"get-fail-mode", cmd_get_fail_mode},
+        {"del-fail-mode", cmd_del_fail_mode},
+        {"set-fail-mode", cmd_set_fail_mode},
+        {"get-manager", cmd_get_manager},
+        {"del-manager", cmd_del_manager},
+        {"set-manager", cmd_set_manager},
+        {"show", cmd_show},
+        {"get-ssl", cmd_get_ssl},
+        {"del-ssl", cmd_del_ssl},
+        {"set-ssl", cmd_set_ssl},
     };
     return commands;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ctl/vsctl/command_line.hpp"
+#include "ctl/vsctl/commands.hpp"
 #include "ctl/vsctl/error.hpp"
 
 namespace vs::vsctl {
@@ -116,8 +117,14 @@ TEST(CommandLine, EveryCommandHasASpec) {
                              "clear",
                              "create",
                              "destroy",
-                             "wait-until"}) {
+                             "wait-until",
+                             "br-set-external-id",
+                             "br-get-external-id",
+                             "get-ssl",
+                             "set-ssl",
+                             "del-ssl"}) {
         EXPECT_NE(find_command_spec(name), nullptr) << name;
+        EXPECT_NE(find_command(name), nullptr) << name;
     }
 }
 

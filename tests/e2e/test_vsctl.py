@@ -459,6 +459,21 @@ class VsctlTest(unittest.TestCase):
         # As with ovs-vsctl, the change itself is committed; only the switch is late.
         self.assertEqual(self.ok(self.ovs("list-br")), "br0\n")
 
+    def test_ssl(self):
+        self.assertEqual(self.ok(self.vs("get-ssl")), "")
+        self.ok(self.vs("set-ssl", "/k", "/c", "/ca"))
+        self.assertEqual(self.ok(self.vs("get-ssl")), self.ok(self.ovs("get-ssl")))
+        self.ok(self.vs("--bootstrap", "set-ssl", "/k2", "/c2", "/ca2"))
+        self.assertEqual(self.ok(self.vs("get-ssl")),
+                         "Private key: /k2\nCertificate: /c2\nCA Certificate: /ca2\n"
+                         "Bootstrap: true\n")
+        self.assertEqual(self.ok(self.vs("get-ssl")), self.ok(self.ovs("get-ssl")))
+        self.assertEqual(len(self.ok(self.ovs("--bare", "--columns=_uuid", "list", "SSL")).split()),
+                         1)
+        self.ok(self.vs("del-ssl"))
+        self.assertEqual(self.ok(self.ovs("get-ssl")), "")
+        self.assertEqual(self.ok(self.ovs("list", "SSL")), "")
+
     def test_dry_run_destroy_all_and_partial_names(self):
         self.ok(self.vs("add-br", "br0"))
         self.assertEqual(self.ok(self.vs("--dry-run", "add-br", "br1", "--", "list-br")),
