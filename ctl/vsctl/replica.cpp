@@ -274,10 +274,14 @@ Json Replica::transaction_ops() const {
                 rows.push_back(std::move(values));
             }
         }
-        Json op = {{"op", "wait"},           {"table", name}, {"timeout", 0},
-                   {"where", Json::array()}, {"until", "=="}, {"rows", std::move(rows)}};
-        if (!columns.empty()) op["columns"] = Json(columns);
-        ops.push_back(std::move(op));
+        // "columns" even when empty: without it a server may compare every column.
+        ops.push_back({{"op", "wait"},
+                       {"table", name},
+                       {"timeout", 0},
+                       {"where", Json::array()},
+                       {"columns", Json(columns)},
+                       {"until", "=="},
+                       {"rows", std::move(rows)}});
     }
     for (const auto& [name, current] : current_) {
         const auto& schema = table(name);
