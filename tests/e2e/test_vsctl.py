@@ -104,15 +104,17 @@ class VsctlTest(unittest.TestCase):
         self.sock = os.path.join(self.dir, "db.sock")
         VsctlTest.servers += 1
         self.tcp_port = 30000 + (os.getpid() * 16 + VsctlTest.servers) % 20000
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN_DIR, "vsdb-server"), os.path.join(self.dir, "conf.db"),
-             f"--remote=punix:{self.sock}", f"--remote=ptcp:{self.tcp_port}:127.0.0.1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(self.server_command(), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
         self.addCleanup(self.stop_server)
         wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None, timeout=10,
                  what="db.sock")
         if self.proc.poll() is not None:
-            self.fail(f"vsdb-server exited: {self.proc.stderr.read()}")
+            self.fail(f"DB server exited: {self.proc.stderr.read()}")
+
+    def server_command(self):
+        return [os.path.join(BIN_DIR, "vsdb-server"), os.path.join(self.dir, "conf.db"),
+                f"--remote=punix:{self.sock}", f"--remote=ptcp:{self.tcp_port}:127.0.0.1"]
 
     def stop_server(self):
         if self.proc.poll() is None:
@@ -539,6 +541,25 @@ class VsctlTest(unittest.TestCase):
             self.assertEqual(p.returncode, 0, err)
         self.assertEqual(self.ok(self.ovs("list-ports", "br0")).split(),
                          sorted(f"p{i}" for i in range(8)))
+
+
+OVSDB_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+
+
+@unittest.skipUnless(shutil.which("ovsdb-server") and os.path.exists(OVSDB_SCHEMA),
+                     "Open vSwitch's ovsdb-server is not installed")
+class VsctlAgainstOvsdbServer(VsctlTest):
+    """Every test above again with Open vSwitch's own ovsdb-server as the database: vsctl speaks
+    plain RFC 7047, nothing specific to vsdb-server."""
+
+    def server_command(self):
+        db = os.path.join(self.dir, "ovs.db")
+        subprocess.run(["ovsdb-tool", "create", db, OVSDB_SCHEMA], check=True,
+                       capture_output=True)
+        return ["ovsdb-server", db, f"--remote=punix:{self.sock}",
+                f"--remote=ptcp:{self.tcp_port}:127.0.0.1", "--no-chdir",
+                f"--unixctl={os.path.join(self.dir, 'ovsdb-server.ctl')}",
+                f"--log-file={os.path.join(self.dir, 'ovsdb-server.log')}"]
 
 
 class VsctlWithVswitchd(unittest.TestCase):
