@@ -205,7 +205,10 @@ void cmd_br_get_external_id(Context& ctx) {
         const std::string name = key.substr(ids.prefix.size());
         const auto& value = std::get<std::string>(map.values[i]);
         if (ctx.cmd.args.size() == 1) {
-            ctx.out += name + "=" + value + "\n";
+            ctx.out += name;
+            ctx.out += '=';
+            ctx.out += value;
+            ctx.out += '\n';
         } else if (name == ctx.cmd.args[1]) {
             ctx.out += value + "\n";
         }
