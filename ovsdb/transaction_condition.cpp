@@ -139,6 +139,14 @@ Datum column_datum(const ColumnSchema& column, const Uuid& uuid, const RowState&
     return it == state.row->end() ? default_datum(column.type) : it->second;
 }
 
+bool holds(const Clause& clause, const Uuid& uuid, const Store::Row& row) {
+    const ColumnSchema& column = *clause.column;
+    if (column.name == "_uuid") return evaluate(clause, Datum::scalar(uuid));
+    if (column.name == "_version") return evaluate(clause, Datum::scalar(Uuid{}));
+    const auto it = row.find(column.name);
+    return evaluate(clause, it == row.end() ? default_datum(column.type) : it->second);
+}
+
 bool matches(const std::vector<Clause>& clauses, const Uuid& uuid, const RowState& state) {
     for (const auto& clause : clauses) {
         if (!evaluate(clause, column_datum(*clause.column, uuid, state))) return false;

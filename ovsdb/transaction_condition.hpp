@@ -45,6 +45,8 @@ struct Clause {
 // True when the row satisfies every clause.
 [[nodiscard]] bool matches(const std::vector<Clause>& clauses, const Uuid& uuid,
                            const RowState& state);
+// One clause on a row given by its columns (monitor conditions; `_version` reads as zero).
+[[nodiscard]] bool holds(const Clause& clause, const Uuid& uuid, const Store::Row& row);
 // The value of `column` in a row, `_uuid` and `_version` included.
 [[nodiscard]] Datum column_datum(const ColumnSchema& column, const Uuid& uuid,
                                  const RowState& state);

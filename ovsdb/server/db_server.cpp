@@ -207,7 +207,14 @@ Json DbServer::handle_request(const std::shared_ptr<Session>& session, const std
     }
     if (method == "monitor") {
         if (!check_db()) return error_object("unknown database");
-        return monitor(session, params, id, defer);
+        return monitor(session, params, id, false, defer);
+    }
+    if (method == "monitor_cond") {
+        if (!check_db()) return error_object("unknown database");
+        return monitor(session, params, id, true, defer);
+    }
+    if (method == "monitor_cond_change") {
+        return monitor_cond_change(session, params, id, defer);
     }
     if (method == "monitor_cancel") {
         if (params.size() != 1 || !session->monitors.erase(params[0].dump())) {

@@ -1,7 +1,8 @@
 // DbServer: RFC 7047 JSON-RPC over stream sockets (unix and TCP, Boost.Asio) for one Database:
-// list_dbs, get_schema, echo, transact (with waits retried after each commit), monitor and
-// monitor_cancel, lock/steal/unlock. monitor_cond and monitor_cond_since answer "unknown
-// method", which makes Open vSwitch's clients fall back to monitor.
+// list_dbs, get_schema, echo, transact (with waits retried after each commit), monitor,
+// monitor_cond (conditions, "update2" notifications with differences) and monitor_cond_change,
+// monitor_cancel, lock/steal/unlock. monitor_cond_since answers "unknown method", which makes
+// Open vSwitch's clients fall back to monitor_cond.
 //
 // Ordering: after a commit, every monitor's update is queued before the transact reply, so a
 // client sees the changes its own transaction caused before the reply.
@@ -18,6 +19,7 @@
 #include "base/asio.hpp"
 #include "base/result.hpp"
 #include "ovsdb/database.hpp"
+#include "ovsdb/transaction_condition.hpp"
 
 namespace vs::ovsdb {
 
@@ -47,11 +49,18 @@ class DbServer {
     friend class Session;
     struct Monitor {
         Json id;
+        // monitor_cond: "update2" notifications (initial/insert/delete/modify with differences)
+        // and "where" conditions; plain monitor otherwise.
+        bool cond = false;
         // table -> monitored columns and which kinds of change to send
         struct TableSpec {
             std::vector<std::string> columns;
             std::vector<const ColumnSchema*> schemas;  // of `columns`, in the same order
             bool initial = true, insert = true, remove = true, modify = true;
+            // monitor_cond's "where": a row is selected when any condition holds.
+            bool all_rows = true;
+            std::vector<Clause> any_of;
+            [[nodiscard]] bool selects(const Uuid& uuid, const Store::Row* row) const;
         };
         std::map<std::string, TableSpec, std::less<>> tables;
     };
@@ -70,9 +79,12 @@ class DbServer {
                         const Json& params, const Json& id, bool& defer_reply);
     Json transact(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
                   bool& defer_reply, bool timed_out);
-    // Answers itself (the initial contents are written as text) unless it returns an error.
+    // monitor and monitor_cond. Answers itself (the initial contents are written as text)
+    // unless it returns an error.
     Json monitor(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
-                 bool& replied);
+                 bool cond, bool& replied);
+    Json monitor_cond_change(const std::shared_ptr<Session>& session, const Json& params,
+                             const Json& id, bool& replied);
     Json lock(const std::shared_ptr<Session>& session, const std::string& method,
               const Json& params);
     void publish(const std::vector<RowChange>& changes);

@@ -94,8 +94,9 @@ class VsdbServer(unittest.TestCase):
         self.assertIn("Bridge", schema["tables"])
         self.assertEqual(c.call("echo", "x", 1)["result"], ["x", 1])
         self.assertEqual(c.call("get_schema", "nope")["error"]["error"], "unknown database")
-        self.assertEqual(c.call("monitor_cond", "Open_vSwitch", None, {})["error"]["error"],
-                         "unknown method")
+        self.assertEqual(
+            c.call("monitor_cond_since", "Open_vSwitch", None, {}, None)["error"]["error"],
+            "unknown method")
 
         watcher = Client(self.sock)
         initial = watcher.call("monitor", "Open_vSwitch", "m1",
@@ -222,6 +223,69 @@ class VsdbServer(unittest.TestCase):
         for k, v in stored.items():
             self.assertEqual(v, "v" + k[1:])
         c.close()
+
+    def test_monitor_cond(self):
+        """monitor_cond: conditions select rows; update2 says initial/insert/delete/modify, with
+        defaults left out of rows and only differences in a modify; monitor_cond_change moves
+        rows in and out of the selection."""
+        c = Client(self.sock)
+        r = c.call("transact", "Open_vSwitch",
+                   {"op": "insert", "table": "Open_vSwitch", "row": {"bridges": ["set", [
+                       ["named-uuid", "a"], ["named-uuid", "b"]]]}},
+                   {"op": "insert", "table": "Bridge", "uuid-name": "a",
+                    "row": {"name": "br-a", "flood_vlans": ["set", [1, 2]]}},
+                   {"op": "insert", "table": "Bridge", "uuid-name": "b", "row": {"name": "br-b"}})
+        self.assertIsNone(r["error"])
+        a, b = r["result"][1]["uuid"][1], r["result"][2]["uuid"][1]
+        w = Client(self.sock)
+        initial = w.call("monitor_cond", "Open_vSwitch", "w",
+                         {"Bridge": [{"columns": ["name", "flood_vlans", "external_ids"],
+                                      "where": [["name", "==", "br-a"]]}]})["result"]
+        self.assertEqual(initial, {"Bridge": {a: {"initial": {
+            "name": "br-a", "flood_vlans": ["set", [1, 2]]}}}})
+        # A modify carries only the differences: the set's toggled elements, the map's new pair.
+        c.call("transact", "Open_vSwitch",
+               {"op": "update", "table": "Bridge", "where": [["name", "==", "br-a"]],
+                "row": {"flood_vlans": ["set", [2, 3]], "external_ids": ["map", [["k", "v"]]]}})
+        note = w._read_message()
+        self.assertEqual(note["method"], "update2")
+        self.assertEqual(note["params"][0], "w")
+        modify = note["params"][1]["Bridge"][a]["modify"]
+        self.assertEqual(modify["flood_vlans"], ["set", [1, 3]])
+        self.assertEqual(modify["external_ids"], ["map", [["k", "v"]]])
+        self.assertNotIn("name", modify)
+        # Changes to a row outside the selection are not sent; the next note is about br-a.
+        c.call("transact", "Open_vSwitch",
+               {"op": "update", "table": "Bridge", "where": [["name", "==", "br-b"]],
+                "row": {"flood_vlans": 7}})
+        c.call("transact", "Open_vSwitch",
+               {"op": "update", "table": "Bridge", "where": [["name", "==", "br-a"]],
+                "row": {"external_ids": ["map", []]}})
+        note = w._read_message()
+        self.assertEqual(list(note["params"][1]["Bridge"]), [a])
+        self.assertEqual(note["params"][1]["Bridge"][a]["modify"]["external_ids"],
+                         ["map", [["k", "v"]]])
+        # Widen the selection: br-b comes in as an insert under the new monitor id.
+        r = w.call("monitor_cond_change", "w", "w2",
+                   {"Bridge": [{"where": [["name", "==", "br-a"], ["name", "==", "br-b"]]}]})
+        self.assertEqual(r["result"], {})
+        note = w._read_message()
+        self.assertEqual(note["params"][0], "w2")
+        self.assertEqual(note["params"][1]["Bridge"][b]["insert"],
+                         {"name": "br-b", "flood_vlans": 7})
+        # Deleting br-b (dropped from the root set, then collected) is a delete with a null row.
+        c.call("transact", "Open_vSwitch",
+               {"op": "mutate", "table": "Open_vSwitch", "where": [],
+                "mutations": [["bridges", "delete", ["uuid", b]]]})
+        note = w._read_message()
+        self.assertEqual(note["params"][1]["Bridge"], {b: {"delete": None}})
+        self.assertEqual(w.call("monitor_cond_change", "nope", "x", {})["error"]["error"],
+                         "unknown monitor")
+        self.assertEqual(w.call("monitor_cond", "Open_vSwitch", "w3",
+                                {"Bridge": [{"where": [["nosuch", "==", 1]]}]})["error"]["error"],
+                         "unknown column")
+        w.sock.close()
+        c.sock.close()
 
     def test_real_ovs_vsctl(self):
         if shutil.which("ovs-vsctl") is None:
