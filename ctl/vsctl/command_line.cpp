@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::array kSpecs = {
     CommandSpec{"init", 0, 0, ""},
+    CommandSpec{"emer-reset", 0, 0, ""},
     CommandSpec{"show", 0, 0, ""},
     CommandSpec{"add-br", 1, 3, "--may-exist"},
     CommandSpec{"del-br", 1, 1, "--if-exists"},
@@ -253,6 +254,7 @@ usage: vsctl [OPTIONS] COMMAND [ARG...] [-- [OPTIONS] COMMAND [ARG...]]...
 
 Open vSwitch commands:
   init                        initialize database, if not yet initialized
+  emer-reset                  reset configuration to clean state
   show                        print overview of database contents
 
 Bridge commands:

@@ -1,6 +1,7 @@
 // Controller, fail-mode, manager and SSL commands: get/set/del-controller,
-// get/set/del-fail-mode, get/set/del-manager, get/set/del-ssl. A fake bridge's controllers and
-// fail mode are its parent's.
+// get/set/del-fail-mode, get/set/del-manager, get/set/del-ssl, emer-reset. A fake bridge's
+// controllers and fail mode are its parent's.
+#include <cstdint>
 #include <set>
 
 #include "ctl/vsctl/bridge_model.hpp"
@@ -116,6 +117,34 @@ void cmd_set_ssl(Context& ctx) {
     set_uuids(ctx.db, "Open_vSwitch", ctx.ovs, "ssl", {row});
 }
 
+// emer-reset: back to bridges, ports and interfaces only (ovs-vsctl's cmd_emer_reset):
+// managers, SSL, controllers, fail modes, mirrors, NetFlow/sFlow/IPFIX and flood VLANs go; of
+// other_config only a bridge's hwaddr stays; policing is reset. QoS stays, as there.
+void cmd_emer_reset(Context& ctx) {
+    auto& db = ctx.db;
+    set_uuids(db, "Open_vSwitch", ctx.ovs, "manager_options", {});
+    set_uuids(db, "Open_vSwitch", ctx.ovs, "ssl", {});
+    for (const auto& br : db.scan("Bridge")) {
+        for (const char* column :
+             {"controller", "fail_mode", "mirrors", "netflow", "sflow", "ipfix", "flood_vlans"}) {
+            db.set("Bridge", br, column, Datum{});
+        }
+        const Datum& other = db.get("Bridge", br, "other_config");
+        Datum kept;
+        if (const auto at = other.find(Atom(std::string("hwaddr")))) {
+            kept.keys.push_back(other.keys[*at]);
+            kept.values.push_back(other.values[*at]);
+        }
+        db.set("Bridge", br, "other_config", std::move(kept));
+    }
+    for (const auto& port : db.scan("Port"))
+        db.set("Port", port, "other_config", Datum{});
+    for (const auto& iface : db.scan("Interface")) {
+        db.set("Interface", iface, "ingress_policing_rate", Datum::scalar(std::int64_t{0}));
+        db.set("Interface", iface, "ingress_policing_burst", Datum::scalar(std::int64_t{0}));
+    }
+}
+
 }  // namespace
 
 const std::vector<CommandEntry>& ctrl_commands() {
@@ -133,6 +162,7 @@ const std::vector<CommandEntry>& ctrl_commands() {
         {"get-ssl", cmd_get_ssl},
         {"del-ssl", cmd_del_ssl},
         {"set-ssl", cmd_set_ssl},
+        {"emer-reset", cmd_emer_reset},
     };
     return commands;
 }

@@ -122,7 +122,8 @@ TEST(CommandLine, EveryCommandHasASpec) {
                              "br-get-external-id",
                              "get-ssl",
                              "set-ssl",
-                             "del-ssl"}) {
+                             "del-ssl",
+                             "emer-reset"}) {
         EXPECT_NE(find_command_spec(name), nullptr) << name;
         EXPECT_NE(find_command(name), nullptr) << name;
     }

@@ -461,6 +461,52 @@ class VsctlTest(unittest.TestCase):
         # As with ovs-vsctl, the change itself is committed; only the switch is late.
         self.assertEqual(self.ok(self.ovs("list-br")), "br0\n")
 
+    def contents(self, tool, tables=("Open_vSwitch", "Bridge", "Port", "Interface", "Controller",
+                                      "Manager", "QoS", "Queue", "SSL")):
+        """Every row of `tables` with UUIDs blanked, sorted: configurations compare equal
+        across servers."""
+        def blank(v):
+            if isinstance(v, list) and len(v) == 2 and v[0] == "uuid":
+                return "UUID"
+            if isinstance(v, list):
+                return [blank(x) for x in v]
+            return v
+        out = {}
+        for table in tables:
+            data = json.loads(self.ok(tool("--format=json", "list", table)))
+            out[table] = sorted(json.dumps(dict(zip(data["headings"], blank(row))),
+                                           sort_keys=True) for row in data["data"])
+        return out
+
+    def test_emer_reset_matches_ovs_vsctl(self):
+        setup = ("set-manager", "ptcp:6640", "--", "set-ssl", "/k", "/c", "/ca", "--",
+                 "set", "bridge", "br0", "other_config:hwaddr=\"02:00:00:00:00:01\"",
+                 "other_config:x=1", "flood_vlans=3", "--",
+                 "set", "port", "eth0", "other_config:y=2", "--",
+                 "set", "interface", "eth0", "ingress_policing_rate=100",
+                 "ingress_policing_burst=10", "--",
+                 "--id=@q", "create", "QoS", "type=linux-htb", "queues:0=@u", "--",
+                 "--id=@u", "create", "Queue", "other_config:min-rate=1", "--",
+                 "set", "port", "eth0", "qos=@q")
+        self.config(self.ovs)
+        self.ok(self.ovs(*setup))
+        self.ok(self.vs("emer-reset"))
+        mine = self.contents(self.ovs)
+        other = VsctlTest("test_reads_print_what_ovs_vsctl_prints")
+        other.setUp()
+        try:
+            other.config(other.ovs)
+            other.ok(other.ovs(*setup))
+            other.ok(other.ovs("emer-reset"))
+            theirs = other.contents(other.ovs)
+        finally:
+            other.doCleanups()
+        for table in mine:
+            self.assertEqual(mine[table], theirs[table], table)
+        self.assertEqual(self.ok(self.ovs("get-manager")), "")
+        self.assertEqual(self.ok(self.ovs("get", "bridge", "br0", "other_config")),
+                         "{hwaddr=\"02:00:00:00:00:01\"}\n")
+
     def test_ssl(self):
         self.assertEqual(self.ok(self.vs("get-ssl")), "")
         self.ok(self.vs("set-ssl", "/k", "/c", "/ca"))
