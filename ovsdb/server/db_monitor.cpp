@@ -337,8 +337,9 @@ Json DbServer::monitor_cond_change(const std::shared_ptr<Session>& session, cons
     }
     m.id = params[1];
     std::string updates;
-    for (const auto& [table_name, spec] : m.tables) {
+    for (const auto& [table_name, table_spec] : m.tables) {
         const Monitor::TableSpec& old_spec = before.at(table_name);
+        const Monitor::TableSpec& spec = table_spec;  // lambdas can't capture bindings
         std::string rows;
         db_.for_each_row(table_name, [&](const Uuid& uuid, const Store::Row& row) {
             const bool was = old_spec.selects(uuid, &row);
@@ -356,7 +357,11 @@ Json DbServer::monitor_cond_change(const std::shared_ptr<Session>& session, cons
         });
         if (rows.empty()) continue;
         if (!updates.empty()) updates += ',';
-        updates += '"' + table_name + "\":{" + rows + '}';
+        updates += '"';
+        updates += table_name;
+        updates += "\":{";
+        updates += rows;
+        updates += '}';
     }
     session->monitors.erase(found);
     session->monitors[new_key] = m;
