@@ -247,6 +247,13 @@ Json Replica::row_json(const ovsdb::TableSchema& table, const Row& row, const Ro
 }
 
 Json Replica::transaction_ops() const {
+    Json ops = wait_ops();
+    for (auto& op : change_ops())
+        ops.push_back(std::move(op));
+    return ops;
+}
+
+Json Replica::wait_ops() const {
     Json ops = Json::array();
     // One wait per table read: the same rows with the same values in the columns read (only
     // the row count when no column was read), so any concurrent change makes it fail.
@@ -283,6 +290,11 @@ Json Replica::transaction_ops() const {
                        {"until", "=="},
                        {"rows", std::move(rows)}});
     }
+    return ops;
+}
+
+Json Replica::change_ops() const {
+    Json ops = Json::array();
     for (const auto& [name, current] : current_) {
         const auto& schema = table(name);
         const auto orig = original_.find(name);

@@ -74,6 +74,8 @@ class Replica {
     void ensure(std::string_view table, const std::vector<std::string>& columns);
     void merge(const ovsdb::TableSchema& table, const std::vector<std::string>& columns,
                const Json& result);
+    [[nodiscard]] Json wait_ops() const;    // verify what was read
+    [[nodiscard]] Json change_ops() const;  // insert, update, delete
     [[nodiscard]] Json value_json(const Datum& datum, const ovsdb::Type& type) const;
     [[nodiscard]] Json row_json(const ovsdb::TableSchema& table, const Row& row,
                                 const Row* before) const;
