@@ -149,8 +149,9 @@ bool global_option(const std::vector<std::string>& args, size_t& i, CommandLine&
         g.no_wait = true;
     } else if (opt.name == "--dry-run" && !opt.has_value) {
         g.dry_run = true;
-    } else if (opt.name == "--no-syslog" && !opt.has_value) {
-        // Accepted for compatibility; vsctl never logs to syslog.
+    } else if ((opt.name == "--no-syslog" && !opt.has_value) || starts_with(opt.name, "-v") ||
+               opt.name == "--verbose" || opt.name == "--log-file") {
+        // Open vSwitch's logging options, accepted so scripts run unchanged; vsctl has no log.
     } else {
         return false;
     }

@@ -45,6 +45,13 @@ TEST(CommandLine, BareIsListBareWithoutHeadings) {
     EXPECT_FALSE(cl.global.style.headings);
 }
 
+TEST(CommandLine, LoggingOptionsAreIgnored) {
+    const auto cl = parse_command_line(
+        {"-vconsole:off", "--verbose=dbg", "--no-syslog", "--log-file", "list-br"});
+    ASSERT_EQ(cl.commands.size(), 1U);
+    EXPECT_EQ(cl.commands[0].name, "list-br");
+}
+
 TEST(CommandLine, HelpAndVersionNeedNoCommand) {
     EXPECT_TRUE(parse_command_line({"--help"}).help);
     EXPECT_TRUE(parse_command_line({"-V"}).version);
