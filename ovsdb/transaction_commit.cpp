@@ -85,12 +85,10 @@ void Transaction::collect_garbage() {
     for (const auto& [uuid, delta] : ref_deltas_) {
         if (delta < 0) lost_refs.insert(uuid);
     }
-    auto table_of_lost = [&](const TableSchema& table, const Uuid& uuid) {
-        return !table.is_root && find_row(table.name, uuid) != nullptr;
-    };
+    // Reference counts are kept by row alone; find the (non-root) table each row is in.
     for (const auto& uuid : lost_refs) {
         for (const auto& [name, table] : schema_.tables) {
-            if (table_of_lost(table, uuid)) work.emplace_back(&table, uuid);
+            if (!table.is_root && find_row(name, uuid) != nullptr) work.emplace_back(&table, uuid);
         }
     }
     while (!work.empty()) {
