@@ -116,6 +116,13 @@ class VsctlTest(unittest.TestCase):
         return [os.path.join(BIN_DIR, "vsdb-server"), os.path.join(self.dir, "conf.db"),
                 f"--remote=punix:{self.sock}", f"--remote=ptcp:{self.tcp_port}:127.0.0.1"]
 
+    def second_server(self):
+        """Another fresh server of the same kind, removed with this test even if it fails."""
+        other = type(self)("test_reads_print_what_ovs_vsctl_prints")
+        self.addCleanup(other.doCleanups)
+        other.setUp()
+        return other
+
     def stop_server(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -255,13 +262,9 @@ class VsctlTest(unittest.TestCase):
         self.config(self.vs)
         mine = self.snapshot(self.ovs)
         self.assertEqual(mine, self.snapshot(self.vs))
-        other = VsctlTest("test_reads_print_what_ovs_vsctl_prints")
-        other.setUp()
-        try:
-            other.config(other.ovs)
-            self.assertEqual(mine, other.snapshot(other.ovs))
-        finally:
-            other.doCleanups()
+        other = self.second_server()
+        other.config(other.ovs)
+        self.assertEqual(mine, other.snapshot(other.ovs))
         self.assertIn("vlan7", [p[0] for p in mine["bridges"]["br0"]["ports"]])
         self.assertEqual(mine["bridges"]["br0"]["controllers"], ["ptcp:6655", "tcp:1.2.3.4:6653"])
 
@@ -492,15 +495,11 @@ class VsctlTest(unittest.TestCase):
         self.ok(self.ovs(*setup))
         self.ok(self.vs("emer-reset"))
         mine = self.contents(self.ovs)
-        other = VsctlTest("test_reads_print_what_ovs_vsctl_prints")
-        other.setUp()
-        try:
-            other.config(other.ovs)
-            other.ok(other.ovs(*setup))
-            other.ok(other.ovs("emer-reset"))
-            theirs = other.contents(other.ovs)
-        finally:
-            other.doCleanups()
+        other = self.second_server()
+        other.config(other.ovs)
+        other.ok(other.ovs(*setup))
+        other.ok(other.ovs("emer-reset"))
+        theirs = other.contents(other.ovs)
         for table in mine:
             self.assertEqual(mine[table], theirs[table], table)
         self.assertEqual(self.ok(self.ovs("get-manager")), "")
