@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, build-fuzz/) if needed and runs every target in tests/fuzz
 # for a bounded time each. Usage: scripts/fuzz.sh [seconds-per-target, default 30].
-# Seeds come from tests/fuzz/corpus/<name>/ (name = target without _fuzz); new inputs and crash
+# Seeds come from tests/fuzz/corpus/<name>/ (name = target without _fuzz), a dictionary from
+# tests/fuzz/<name>.dict when there is one; new inputs and crash
 # artifacts go under build-fuzz/, never into the repository. Exits non-zero if any target fails.
 set -euo pipefail
 
@@ -27,9 +28,11 @@ for t in "${targets[@]}"; do
     mkdir -p "$work" "$artifacts"
     seeds=()
     [[ -d $root/tests/fuzz/corpus/$name ]] && seeds+=("$root/tests/fuzz/corpus/$name")
+    dict=()
+    [[ -f $root/tests/fuzz/$name.dict ]] && dict+=("-dict=$root/tests/fuzz/$name.dict")
     echo "== $t for ${secs}s"
     if ! "$build/bin/$t" -max_total_time="$secs" -print_final_stats=1 \
-        -artifact_prefix="$artifacts" "$work" "${seeds[@]}"; then
+        -artifact_prefix="$artifacts" "${dict[@]}" "$work" "${seeds[@]}"; then
         failed+=("$t")
     fi
 done
