@@ -397,17 +397,26 @@ DbResult<void> Store::begin(bool durable) {
         }
         durable_ = true;
     }
-    return exec("BEGIN IMMEDIATE");
+    return run_cached("BEGIN IMMEDIATE");
 }
 DbResult<void> Store::commit() {
-    auto ok = exec("COMMIT");
+    auto ok = run_cached("COMMIT");
     end_durable();
     return ok;
 }
 DbResult<void> Store::rollback() {
-    auto ok = exec("ROLLBACK");
+    auto ok = run_cached("ROLLBACK");
     end_durable();
     return ok;
+}
+// Statements run once per transaction are prepared once, not parsed every time.
+DbResult<void> Store::run_cached(const char* sql) {
+    auto stmt = prepared(sql, sql);
+    if (!stmt) {
+        return tl::unexpected(stmt.error());
+    }
+    StmtReset reset(*stmt);
+    return step_done(*stmt);
 }
 void Store::end_durable() {
     if (durable_) {

@@ -97,6 +97,7 @@ class Store {
     [[nodiscard]] DbResult<void> load_links(const TableSchema& table, std::vector<LoadedRow>& rows);
 
     void end_durable();
+    [[nodiscard]] DbResult<void> run_cached(const char* sql);
 
     sqlite3* db_ = nullptr;
     bool durable_ = false;
