@@ -1,6 +1,7 @@
 // Bridge: one bridge of the daemon — its ports (interfaces from the DB and what became of them
 // in the datapath), its own MAC table and learning switch, so traffic learned or flooded on one
-// bridge never reaches another bridge's ports although they share the datapath.
+// bridge never reaches another bridge's ports although they share the datapath; and its
+// switching settings (ports' VLANs, mirrors, MAC table limits) handed to the learning switch.
 // Thread: control thread only.
 #pragma once
 
@@ -11,6 +12,7 @@
 
 #include "datapath/datapath.hpp"
 #include "ovsdb/uuid.hpp"
+#include "vswitchd/db_config.hpp"
 #include "vswitchd/learning_switch.hpp"
 #include "vswitchd/mac_table.hpp"
 
@@ -21,6 +23,7 @@ struct BridgePort {
     PortConfig config;                // as the DB asked for it
     std::optional<uint32_t> port_no;  // set once the datapath has it
     std::string error;                // why the datapath refused it
+    PortVlan vlan;                    // its Port row's VLAN settings
 };
 
 class Bridge {
@@ -44,6 +47,12 @@ class Bridge {
         }
         return out;
     }
+
+    // Hands the ports' VLAN settings, the mirrors of `want` and its MAC table limits (else the
+    // defaults) to the learning switch. Returns true when VLANs or mirrors changed: the caller
+    // must then remove the datapath's megaflows (they were decided with the old settings).
+    bool apply_settings(const WantedBridge& want, size_t default_mac_table_size,
+                        uint64_t default_mac_aging_ms);
 
   private:
     std::string name_;

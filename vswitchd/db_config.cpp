@@ -2,6 +2,7 @@
 // daemon writes. Tables are small (tens of rows), so rows are copied out and looked up by UUID.
 #include "vswitchd/db_config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -44,6 +45,23 @@ std::vector<Uuid> uuids_of(const Row& row, std::string_view name) {
         }
     }
     return out;
+}
+
+std::vector<int64_t> ints_of(const Row& row, std::string_view name) {
+    std::vector<int64_t> out;
+    if (const Datum* d = column(row, name)) {
+        for (const Atom& a : d->keys) {
+            if (const auto* v = std::get_if<int64_t>(&a)) out.push_back(*v);
+        }
+    }
+    return out;
+}
+
+bool bool_of(const Row& row, std::string_view name) {
+    const Datum* d = column(row, name);
+    if (!d || d->empty()) return false;
+    const auto* v = std::get_if<bool>(&d->keys[0]);
+    return v && *v;
 }
 
 std::map<std::string, std::string> string_map_of(const Row& row, std::string_view name) {
@@ -98,6 +116,71 @@ Json status_row(const IfaceStatus& st) {
     return row;
 }
 
+// An other_config integer as Open vSwitch's smap_get_int reads it: nullopt unless it is all
+// digits (an optional minus sign first).
+std::optional<int64_t> config_int(const std::map<std::string, std::string>& config,
+                                  const std::string& key) {
+    auto it = config.find(key);
+    if (it == config.end()) return std::nullopt;
+    int64_t v = 0;
+    const std::string& text = it->second;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+void read_mac_limits(const Row& bridge, WantedBridge& wb) {
+    const auto config = string_map_of(bridge, "other_config");
+    if (auto aging = config_int(config, "mac-aging-time")) {
+        wb.mac_aging_ms = static_cast<uint64_t>(std::clamp<int64_t>(*aging, 15, 3600)) * 1000;
+    }
+    if (auto size = config_int(config, "mac-table-size")) {
+        wb.mac_table_size = static_cast<size_t>(std::clamp<int64_t>(*size, 1, 1000000));
+    }
+}
+
+// The interface names of the Port rows `port_uuids`.
+std::vector<std::string> iface_names(const std::vector<Uuid>& port_uuids,
+                                     const std::map<Uuid, Row>& ports,
+                                     const std::map<Uuid, Row>& ifaces) {
+    std::vector<std::string> names;
+    for (const Uuid& pu : port_uuids) {
+        auto p = ports.find(pu);
+        if (p == ports.end()) continue;
+        for (const Uuid& iu : uuids_of(p->second, "interfaces")) {
+            auto i = ifaces.find(iu);
+            if (i != ifaces.end()) names.push_back(string_of(i->second, "name"));
+        }
+    }
+    return names;
+}
+
+void read_mirrors(const Row& bridge, const std::map<Uuid, Row>& mirrors,
+                  const std::map<Uuid, Row>& ports, const std::map<Uuid, Row>& ifaces,
+                  WantedBridge& wb) {
+    for (const Uuid& mu : uuids_of(bridge, "mirrors")) {
+        auto m = mirrors.find(mu);
+        if (m == mirrors.end()) continue;
+        const Row& row = m->second;
+        WantedMirror wm;
+        wm.name = string_of(row, "name");
+        wm.select_all = bool_of(row, "select_all");
+        wm.src_ifaces = iface_names(uuids_of(row, "select_src_port"), ports, ifaces);
+        wm.dst_ifaces = iface_names(uuids_of(row, "select_dst_port"), ports, ifaces);
+        for (int64_t v : ints_of(row, "select_vlan")) {
+            if (v >= 0 && v <= kVlanVidMask) wm.vlans.push_back(static_cast<uint16_t>(v));
+        }
+        const auto out = iface_names(uuids_of(row, "output_port"), ports, ifaces);
+        if (!out.empty()) wm.out_iface = out.front();
+        wb.mirrors.push_back(std::move(wm));
+    }
+}
+
+PortVlan port_vlan_from_row(const Row& port) {
+    return PortVlan::from_columns(string_of(port, "vlan_mode"), int_of(port, "tag"),
+                                  ints_of(port, "trunks"));
+}
+
 }  // namespace
 
 PortConfig port_config_from_row(const Row& row) {
@@ -140,6 +223,7 @@ WantedConfig read_wanted_config(const ovsdb::Database& db) {
     const auto bridges = load_table(db, "Bridge");
     const auto ports = load_table(db, "Port");
     const auto ifaces = load_table(db, "Interface");
+    const auto mirrors = load_table(db, "Mirror");
     std::set<std::string> seen;
     for (const Uuid& bu : uuids_of(root, "bridges")) {
         auto b = bridges.find(bu);
@@ -148,9 +232,12 @@ WantedConfig read_wanted_config(const ovsdb::Database& db) {
         if (name.empty() || w.bridges.count(name)) continue;
         WantedBridge& wb = w.bridges[name];
         wb.uuid = bu;
+        read_mac_limits(b->second, wb);
+        read_mirrors(b->second, mirrors, ports, ifaces, wb);
         for (const Uuid& pu : uuids_of(b->second, "ports")) {
             auto p = ports.find(pu);
             if (p == ports.end()) continue;
+            const PortVlan vlan = port_vlan_from_row(p->second);
             for (const Uuid& iu : uuids_of(p->second, "interfaces")) {
                 auto i = ifaces.find(iu);
                 if (i == ifaces.end()) continue;
@@ -159,7 +246,8 @@ WantedConfig read_wanted_config(const ovsdb::Database& db) {
                 const int64_t ofport = int_of(i->second, "ofport").value_or(0);
                 const uint32_t hint = ofport > 0 && ofport < 65280 ? ofport : 0;
                 std::string iface_name = config.name;
-                wb.ifaces.emplace(std::move(iface_name), WantedIface{iu, std::move(config), hint});
+                wb.ifaces.emplace(std::move(iface_name),
+                                  WantedIface{iu, std::move(config), hint, vlan});
             }
         }
     }

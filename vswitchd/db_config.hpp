@@ -13,6 +13,7 @@
 
 #include "datapath/port/port_config.hpp"
 #include "ovsdb/database.hpp"
+#include "vswitchd/vlan.hpp"
 
 namespace vs {
 
@@ -23,11 +24,27 @@ struct WantedIface {
     // The ofport the interface had (Interface.ofport), tried first when there is no
     // ofport_request so that a restart keeps port numbers, as Open vSwitch does.
     uint32_t ofport_hint = 0;
+    PortVlan vlan;  // its Port row's tag, trunks and vlan_mode
+};
+
+// One Mirror row of a bridge, its ports named by their interfaces.
+struct WantedMirror {
+    std::string name;
+    bool select_all = false;
+    std::vector<std::string> src_ifaces;
+    std::vector<std::string> dst_ifaces;
+    std::vector<uint16_t> vlans;  // select_vlan; empty: every VLAN
+    std::string out_iface;        // output_port's first interface; empty: none
 };
 
 struct WantedBridge {
     ovsdb::Uuid uuid;
     std::map<std::string, WantedIface, std::less<>> ifaces;  // by interface name
+    // other_config:mac-table-size and mac-aging-time (seconds) as Open vSwitch reads them:
+    // nullopt when absent or not a number; aging clamped to 15..3600 s, size to 1..1000000.
+    std::optional<size_t> mac_table_size;
+    std::optional<uint64_t> mac_aging_ms;
+    std::vector<WantedMirror> mirrors;
 };
 
 // What the DB asks for, and the root row's bookkeeping.

@@ -1,6 +1,8 @@
 // MacTable: learning, lookup, aging and eviction.
 #include "vswitchd/mac_table.hpp"
 
+#include <algorithm>
+
 namespace vs {
 
 namespace {
@@ -48,6 +50,23 @@ void MacTable::evict_oldest() {
         entries_.erase(oldest);
         ++evictions_;
     }
+}
+
+std::vector<MacEntry> MacTable::set_limits(size_t max_entries, uint64_t aging_ms) {
+    max_entries_ = max_entries;
+    aging_ms_ = aging_ms;
+    std::vector<MacEntry> gone;
+    if (entries_.size() <= max_entries_) return gone;
+    std::vector<MacEntry> all = entries();
+    std::sort(all.begin(), all.end(),
+              [](const MacEntry& a, const MacEntry& b) { return a.last_seen_ms < b.last_seen_ms; });
+    all.resize(entries_.size() - max_entries_);
+    for (const MacEntry& e : all) {
+        entries_.erase(key(e.vlan, e.mac));
+        ++evictions_;
+        gone.push_back(e);
+    }
+    return gone;
 }
 
 std::optional<uint32_t> MacTable::lookup(uint16_t vlan, const EthAddr& mac, uint64_t now_ms) const {

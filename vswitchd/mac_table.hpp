@@ -40,6 +40,9 @@ class MacTable {
     // Removes every entry behind `port` (the port went away) and returns them.
     std::vector<MacEntry> forget_port(uint32_t port);
     void flush() { entries_.clear(); }
+    // New limits (the bridge's other_config changed): entries beyond `max_entries`, the ones
+    // seen longest ago, are removed and returned, so the caller can drop their flows.
+    std::vector<MacEntry> set_limits(size_t max_entries, uint64_t aging_ms);
 
     std::vector<MacEntry> entries() const;
     size_t size() const { return entries_.size(); }

@@ -86,6 +86,7 @@ void SwitchDaemon::add_bridges_and_ports(const WantedConfig& want, bool& changed
         }
         for (const auto& [iface, w] : wanted.ifaces) {
             BridgePort& port = bridge->ports()[iface];
+            port.vlan = w.vlan;
             if (port.port_no) continue;
             port.iface_uuid = w.uuid;
             port.config = w.config;
@@ -104,6 +105,9 @@ void SwitchDaemon::add_bridges_and_ports(const WantedConfig& want, bool& changed
             changed = true;
             VS_INFO(bridge_log, "bridge {}: added {} port {} as port {}", name, w.config.type,
                     iface, *no);
+        }
+        if (bridge->apply_settings(wanted, config_.mac_table_size, config_.mac_aging_ms)) {
+            changed = true;
         }
     }
 }

@@ -115,5 +115,62 @@ TEST_F(DbConfigTest, StatusIsWrittenOnlyWhenItChangesAndCurCfgFollows) {
     EXPECT_TRUE(status_ops(*db_, w, status).empty());
 }
 
+TEST_F(DbConfigTest, VlansMirrorsAndMacLimitsReadBack) {
+    run(add_bridge_ops(*db_, "br0", false));
+    for (const char* name : {"a", "b", "t", "m"}) {
+        PortConfig c;
+        c.name = name;
+        run(add_port_ops("br0", c));
+    }
+    run(Json::parse(R"([
+      {"op": "update", "table": "Port", "where": [["name", "==", "a"]], "row": {"tag": 10}},
+      {"op": "update", "table": "Port", "where": [["name", "==", "b"]],
+       "row": {"tag": 5, "vlan_mode": "native-untagged", "trunks": ["set", [10, 20]]}},
+      {"op": "update", "table": "Bridge", "where": [["name", "==", "br0"]],
+       "row": {"other_config": ["map", [["mac-aging-time", "5"], ["mac-table-size", "100"]]]}}
+    ])"));
+    ovsdb::Uuid a_port{}, m_port{};
+    db_->for_each_row("Port", [&](const ovsdb::Uuid& u, const ovsdb::Store::Row& row) {
+        auto it = row.find("name");
+        if (it == row.end() || it->second.keys.empty()) return;
+        const auto* name_p = std::get_if<std::string>(&it->second.keys[0]);
+        const std::string name = name_p ? *name_p : std::string();
+        if (name == "a") a_port = u;
+        if (name == "m") m_port = u;
+    });
+    run(Json::array({{{"op", "insert"},
+                      {"table", "Mirror"},
+                      {"uuid-name", "mir"},
+                      {"row",
+                       {{"name", "m0"},
+                        {"select_src_port", {"uuid", ovsdb::to_string(a_port)}},
+                        {"select_vlan", 10},
+                        {"output_port", {"uuid", ovsdb::to_string(m_port)}}}}},
+                     {{"op", "update"},
+                      {"table", "Bridge"},
+                      {"where", Json::array({Json::array({"name", "==", "br0"})})},
+                      {"row", {{"mirrors", {"named-uuid", "mir"}}}}}}));
+
+    const WantedConfig w = read_wanted_config(*db_);
+    const WantedBridge& br0 = w.bridges.at("br0");
+    EXPECT_EQ(br0.ifaces.at("a").vlan.mode, VlanMode::kAccess);
+    EXPECT_EQ(br0.ifaces.at("a").vlan.tag, 10);
+    const PortVlan& b = br0.ifaces.at("b").vlan;
+    EXPECT_EQ(b.mode, VlanMode::kNativeUntagged);
+    EXPECT_TRUE(b.carries(20));
+    EXPECT_FALSE(b.carries(30));
+    EXPECT_TRUE(br0.ifaces.at("t").vlan.is_default());
+    EXPECT_EQ(br0.mac_aging_ms, 15000u);  // clamped to Open vSwitch's minimum
+    EXPECT_EQ(br0.mac_table_size, 100u);
+    ASSERT_EQ(br0.mirrors.size(), 1u);
+    const WantedMirror& m = br0.mirrors[0];
+    EXPECT_EQ(m.name, "m0");
+    EXPECT_FALSE(m.select_all);
+    EXPECT_EQ(m.src_ifaces, std::vector<std::string>{"a"});
+    EXPECT_TRUE(m.dst_ifaces.empty());
+    EXPECT_EQ(m.vlans, std::vector<uint16_t>{10});
+    EXPECT_EQ(m.out_iface, "m");
+}
+
 }  // namespace
 }  // namespace vs

@@ -143,5 +143,103 @@ TEST_F(LearningSwitchTest, TableLimitHolds) {
     EXPECT_EQ(macs.evictions(), 6u);
 }
 
+// Ports 1, 2: access VLAN 10; 3: access VLAN 20; 4: trunk of every VLAN; 5: native-untagged 10
+// trunking 30.
+std::map<uint32_t, PortVlan> vlan_ports() {
+    return {{1, PortVlan::from_columns("", 10, {})},
+            {2, PortVlan::from_columns("", 10, {})},
+            {3, PortVlan::from_columns("", 20, {})},
+            {4, PortVlan::from_columns("", std::nullopt, {})},
+            {5, PortVlan::from_columns("native-untagged", 10, {30})}};
+}
+
+TEST_F(LearningSwitchTest, AccessAndTrunkPortsFloodPerVlanWithTheirEncoding) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    ls.set_port_vlans(vlan_ports());
+    // Untagged from access port 1 (VLAN 10): to 2 and 5 untagged, to the trunk tagged; not 3.
+    UpcallDecision d = decide(ls, key_of(1, kA, kBcast));
+    EXPECT_EQ(d.actions.to_string(), "2,5,push_vlan(vid=10,pcp=0),4");
+    EXPECT_EQ(d.mask.vlans[0].tci.host(), kVlanPresent | kVlanVidMask);
+    EXPECT_EQ(macs.lookup(10, kA, dp_->now_ms()), 1u);
+    EXPECT_EQ(macs.lookup(0, kA, dp_->now_ms()), std::nullopt);
+    // Tagged 10 from the trunk to the learned A: popped on the way to the access port.
+    d = decide(ls, key_of(4, kB, kA, 10));
+    EXPECT_EQ(d.actions.to_string(), "pop_vlan,1");
+    EXPECT_EQ(macs.lookup(10, kB, dp_->now_ms()), 4u);
+    d = decide(ls, key_of(1, kA, kB));
+    EXPECT_EQ(d.actions.to_string(), "push_vlan(vid=10,pcp=0),4");
+    // Tagged 20 from the trunk floods to port 3 only, untagged.
+    d = decide(ls, key_of(4, kB, kBcast, 20));
+    EXPECT_EQ(d.actions.to_string(), "pop_vlan,3");
+    // Untagged from the trunk is VLAN 0: no access port carries it.
+    d = decide(ls, key_of(4, kB, kBcast));
+    EXPECT_EQ(d.actions.to_string(), "drop");
+}
+
+TEST_F(LearningSwitchTest, VlanDropsAndFlowsInvalidatedByTheirVlan) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    auto ports = vlan_ports();
+    ports[4] = PortVlan::from_columns("trunk", std::nullopt, {10});
+    ls.set_port_vlans(ports);
+    EXPECT_EQ(decide(ls, key_of(1, kA, kB, 10)).actions.to_string(), "drop");  // tagged on access
+    EXPECT_EQ(decide(ls, key_of(4, kA, kB, 30)).actions.to_string(), "drop");  // not trunked
+    EXPECT_EQ(ls.vlan_drops(), 2u);
+    EXPECT_EQ(macs.size(), 0u);
+    // A flow from the access port (untagged key) is in VLAN 10: learning B on VLAN 10 removes
+    // the flood flow addressed to B.
+    const FlowKey k = key_of(1, kA, kB);
+    install(k, decide(ls, k));
+    EXPECT_EQ(flows_to(kB), 1u);
+    decide(ls, key_of(4, kB, kA, 10));
+    EXPECT_EQ(flows_to(kB), 0u);
+}
+
+TEST_F(LearningSwitchTest, MirrorGetsCopiesOfSelectedTraffic) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    auto ports = vlan_ports();
+    ports[6] = PortVlan{};  // the mirror's output, a trunk
+    ls.set_port_vlans(ports);
+    Mirror m;
+    m.name = "m0";
+    m.src_ports = {1};
+    m.out_port = 6;
+    ls.set_mirrors({m});
+    // Flood from port 1: the mirror port gets a tagged copy and is never flooded to otherwise.
+    EXPECT_EQ(decide(ls, key_of(1, kA, kBcast)).actions.to_string(),
+              "2,5,push_vlan(vid=10,pcp=0),4,6");
+    EXPECT_EQ(decide(ls, key_of(2, kB, kBcast)).actions.to_string(),
+              "1,5,push_vlan(vid=10,pcp=0),4");
+    // Input on the mirror port is dropped and not learned.
+    EXPECT_EQ(decide(ls, key_of(6, kBcast, kA)).actions.to_string(), "drop");
+    // select_dst_port: traffic to port 1 is mirrored; select_vlan restricts it.
+    m.src_ports.clear();
+    m.dst_ports = {1};
+    ls.set_mirrors({m});
+    EXPECT_EQ(decide(ls, key_of(2, kB, kA)).actions.to_string(), "1,push_vlan(vid=10,pcp=0),6");
+    m.vlans = {20};
+    ls.set_mirrors({m});
+    EXPECT_EQ(decide(ls, key_of(2, kB, kA)).actions.to_string(), "1");
+    m.vlans.clear();
+    m.dst_ports.clear();
+    m.select_all = true;
+    ls.set_mirrors({m});
+    EXPECT_EQ(decide(ls, key_of(4, kA, kBcast, 20)).actions.to_string(), "6,pop_vlan,3");
+}
+
+TEST_F(LearningSwitchTest, MacLimitsApplyAtRunTime) {
+    MacTable macs;
+    LearningSwitch ls(*dp_, macs);
+    for (uint8_t i = 1; i <= 5; ++i)
+        decide(ls, key_of(1, EthAddr{0x02, 0, 0, 0, 1, i}, kBcast));
+    EXPECT_EQ(macs.size(), 5u);
+    ls.set_mac_limits(3, 15000);
+    EXPECT_EQ(macs.size(), 3u);
+    EXPECT_EQ(macs.max_entries(), 3u);
+    EXPECT_EQ(macs.aging_ms(), 15000u);
+}
+
 }  // namespace
 }  // namespace vs
