@@ -89,6 +89,7 @@ struct DatapathCounters {
     uint64_t upcalls_failed = 0;
     uint64_t flows_installed = 0;
     uint64_t flows_expired = 0;
+    uint64_t flows_deleted = 0;  // by delete_flows()/flush_flows(), not expiry
     uint64_t flow_install_failures = 0;
 };
 

@@ -160,6 +160,7 @@ size_t Datapath::delete_flows(const std::function<bool(const FlowView&)>& pred) 
             pmd->flows().remove(f);
         removed += doomed.size();
     }
+    impl_->counters.flows_deleted += removed;
     return removed;
 }
 

@@ -9,6 +9,7 @@
 #include "datapath/packet/flow_string.hpp"
 #include "vswitchd/port_spec.hpp"
 #include "vswitchd/switch_daemon.hpp"
+#include "vswitchd/trace.hpp"
 
 namespace vs {
 
@@ -209,6 +210,12 @@ void register_appctl_commands(UnixctlServer& s, SwitchDaemon& d, boost::asio::io
                       dp.flush_flows();
                       return std::string("table successfully flushed\n");
                   });
+    s.add_command("ofproto/trace", "BRIDGE FLOW", 2, 2,
+                  [&d](auto& args) { return ofproto_trace(d, args[0], args[1]); });
+    s.add_command("coverage/show", "", 0, 0,
+                  [&d](auto&) -> Result<std::string> { return d.coverage().show(); });
+    s.add_command("memory/show", "", 0, 0,
+                  [&d](auto&) -> Result<std::string> { return d.memory_show(); });
     s.add_command("vlog/list", "", 0, 0, [](auto&) -> Result<std::string> {
         std::string out = "                 console\n                 -------\n";
         for (LogModule* m : log_modules()) {

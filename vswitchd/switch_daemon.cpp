@@ -55,6 +55,7 @@ Result<std::unique_ptr<SwitchDaemon>> SwitchDaemon::create(asio::io_context& io,
     if (auto ok = d->unixctl_.start(); !ok) return tl::unexpected(ok.error());
     register_appctl_commands(d->unixctl_, *d, io);
     d->reconcile();
+    d->track_topology();
     for (const PortConfig& port : config.ports) {
         if (auto no = d->add_port(port, true); !no) return tl::unexpected(no.error());
     }
@@ -74,7 +75,10 @@ Result<void> SwitchDaemon::start_db() {
             return fail("bridge " + config_.bridge + ": " + e);
         }
     }
-    db_server_.on_commit([this](const std::vector<ovsdb::RowChange>&) { post_reconcile(); });
+    db_server_.on_commit([this](const std::vector<ovsdb::RowChange>&) {
+        coverage_.add(CoverageEvent::kDbCommit);
+        post_reconcile();
+    });
     std::vector<std::string> remotes = {"punix:" + config_.rundir + "/db.sock"};
     remotes.insert(remotes.end(), config_.db_remotes.begin(), config_.db_remotes.end());
     for (const std::string& remote : remotes) {
@@ -91,6 +95,7 @@ void SwitchDaemon::post_reconcile() {
     asio::post(io_, [this] {
         reconcile_posted_ = false;
         reconcile();
+        track_topology();
     });
 }
 
@@ -119,11 +124,13 @@ Result<uint32_t> SwitchDaemon::add_port(const PortConfig& config, bool may_exist
     auto r = db_server_.transact_local(ops);
     if (auto e = transact_error(r); !e.empty()) return fail("port " + config.name + ": " + e);
     reconcile();
+    track_topology();
     auto it = b->ports().find(config.name);
     if (it != b->ports().end() && it->second.port_no) return *it->second.port_no;
     const std::string error = it == b->ports().end() ? "not created" : it->second.error;
     (void)db_server_.transact_local(del_port_ops(*db_, config.name));
     reconcile();
+    track_topology();
     return fail("bridge " + b->name() + ": " + error);
 }
 
@@ -133,12 +140,14 @@ Result<void> SwitchDaemon::del_port(const std::string& name) {
     auto r = db_server_.transact_local(ops);
     if (auto e = transact_error(r); !e.empty()) return fail("port " + name + ": " + e);
     reconcile();
+    track_topology();
     return {};
 }
 
 bool SwitchDaemon::handle(const Upcall& upcall, UpcallDecision& decision) {
     auto it = port_owner_.find(upcall.key.in_port);
     if (it == port_owner_.end()) return false;  // a port on its way out
+    note_learning(*it->second, upcall.key);
     return it->second->learning().handle(upcall, decision);
 }
 
@@ -162,9 +171,14 @@ void SwitchDaemon::schedule_maintenance() {
     maintenance_timer_.expires_after(1s);
     maintenance_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec) return;
-        for (auto& [name, bridge] : bridges_)
+        for (auto& [name, bridge] : bridges_) {
+            const size_t before = bridge->mac_table().size();
             bridge->learning().run_aging();
+            const size_t after = bridge->mac_table().size();
+            coverage_.add(CoverageEvent::kMacAged, before > after ? before - after : 0);
+        }
         dp_->maintain();
+        on_second();
         if (++maintenance_ticks_ % kReconcileEveryTicks == 0) post_reconcile();
         schedule_maintenance();
     });

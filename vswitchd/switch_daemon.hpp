@@ -13,8 +13,10 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/asio.hpp"
@@ -22,6 +24,7 @@
 #include "ovsdb/database.hpp"
 #include "ovsdb/server/db_server.hpp"
 #include "vswitchd/bridge.hpp"
+#include "vswitchd/coverage.hpp"
 #include "vswitchd/db_config.hpp"
 #include "vswitchd/mac_table.hpp"
 #include "vswitchd/unixctl_server.hpp"
@@ -64,6 +67,11 @@ class SwitchDaemon : private UpcallHandler {
     }
     const DaemonConfig& config() const { return config_; }
 
+    // Reports (daemon_reports.cpp): coverage/show's counters brought up to date, and
+    // memory/show's line of counts.
+    const Coverage& coverage();
+    std::string memory_show();
+
   private:
     SwitchDaemon(boost::asio::io_context& io, const DaemonConfig& config,
                  std::unique_ptr<Datapath> dp, std::unique_ptr<ovsdb::Database> db);
@@ -77,6 +85,15 @@ class SwitchDaemon : private UpcallHandler {
     void post_reconcile();
     void poll_upcalls();
     void schedule_maintenance();
+    // daemon_reports.cpp: counting ports and bridges that came and went since the last call
+    // (after every reconcile), the once-a-second sample, and the periodic write-backs
+    // (Interface.statistics, Bridge.datapath_id).
+    void track_topology();
+    void on_second();
+    void write_statistics();
+    void write_datapath_ids();
+    void write_back(const ovsdb::Json& ops, const char* what);
+    void note_learning(Bridge& bridge, const FlowKey& key);
 
     boost::asio::io_context& io_;
     DaemonConfig config_;
@@ -91,6 +108,10 @@ class SwitchDaemon : private UpcallHandler {
     bool reconcile_posted_ = false;
     static constexpr unsigned kReconcileEveryTicks = 5;  // maintenance ticks (1 s)
     unsigned maintenance_ticks_ = 0;
+    Coverage coverage_;
+    std::set<std::pair<std::string, uint32_t>> known_ports_;  // (bridge, port_no)
+    std::set<std::string> known_bridges_;
+    uint64_t last_stats_ms_ = 0;
 };
 
 // Registers the appctl commands that report on and control the daemon (dpctl/*, dpif-netdev/*,
