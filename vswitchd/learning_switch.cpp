@@ -127,8 +127,9 @@ void LearningSwitch::run_aging() {
 
 void LearningSwitch::set_mac_limits(size_t max_entries, uint64_t aging_ms) {
     if (max_entries == table_.max_entries() && aging_ms == table_.aging_ms()) return;
-    for (const MacEntry& e : table_.set_limits(max_entries, aging_ms))
-        invalidate_flows_to(e.vlan, e.mac);
+    // Flows from an evicted MAC would keep it from being learned again (their packets never
+    // come up), and flows to it are wrong: a rare change, so every flow goes.
+    if (!table_.set_limits(max_entries, aging_ms).empty()) dp_.flush_flows();
 }
 
 void LearningSwitch::port_removed(uint32_t port_no) {

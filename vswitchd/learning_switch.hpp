@@ -54,8 +54,8 @@ class LearningSwitch : public UpcallHandler {
         mirrors_ = std::move(mirrors);
         update_simple();
     }
-    // The bridge's mac-table-size and mac-aging-time; entries evicted by a smaller size lose
-    // their flows.
+    // The bridge's mac-table-size and mac-aging-time; when a smaller size evicts entries, the
+    // datapath's flows are removed.
     void set_mac_limits(size_t max_entries, uint64_t aging_ms);
     const std::map<uint32_t, PortVlan>& port_vlans() const { return port_vlans_; }
     const std::vector<Mirror>& mirrors() const { return mirrors_; }
