@@ -31,9 +31,9 @@ std::optional<uint16_t> LearningSwitch::input_vlan(const FlowKey& key) const {
 }
 
 const PortVlan& LearningSwitch::port_vlan(uint32_t port) const {
-    static const PortVlan kDefault;
+    static const PortVlan trunk_of_all;  // a port without settings
     auto it = port_vlans_.find(port);
-    return it == port_vlans_.end() ? kDefault : it->second;
+    return it == port_vlans_.end() ? trunk_of_all : it->second;
 }
 
 bool LearningSwitch::is_mirror_output(uint32_t port) const {
