@@ -125,22 +125,34 @@ std::string port_label(const Bridge& bridge, uint32_t port_no) {
     return std::to_string(port_no);
 }
 
-// The learning switch's flood: the datapath's own flood action when the bridge is the only
-// one, else its ports but the input port (SwitchDaemon::refresh_floods()).
-ActionList flood_actions(SwitchDaemon& d, const Bridge& bridge, uint32_t in_port,
-                         std::string& explained) {
-    if (d.bridges().size() == 1) {
-        explained = "every port of the datapath but the input port";
-        return ActionList{Action::flood()};
-    }
-    std::vector<Action> outputs;
-    for (uint32_t port : bridge.port_numbers()) {
-        if (port == in_port) continue;
-        outputs.push_back(Action::output(port));
-        explained += (explained.empty() ? "" : ", ") + port_label(bridge, port);
-    }
-    if (explained.empty()) explained = "no other port";
-    return ActionList(std::move(outputs));
+// The flood's ports as SwitchDaemon::refresh_floods() sets them: the datapath's own flood
+// action when the bridge is the only one, else the bridge's ports.
+std::optional<std::vector<uint32_t>> flood_ports(SwitchDaemon& d, const Bridge& bridge) {
+    if (d.bridges().size() == 1) return std::nullopt;
+    return bridge.port_numbers();
+}
+
+// The learning switch's own decision, made by a copy of it on a copy of the MAC table in which
+// the source is already where it would be learned: the copy learns nothing new, so it removes
+// no flow, and the bridge's table stays as it was.
+UpcallDecision decide(SwitchDaemon& d, Bridge& bridge, const FlowKey& key,
+                      std::optional<uint16_t> vlan) {
+    MacTable scratch_table = bridge.mac_table();
+    if (vlan) (void)scratch_table.learn(*vlan, key.eth_src, key.in_port, d.datapath().now_ms());
+    LearningSwitch scratch(d.datapath(), scratch_table);
+    scratch.set_flood_ports(flood_ports(d, bridge));
+    scratch.set_port_vlans(bridge.learning().port_vlans());
+    scratch.set_mirrors(bridge.learning().mirrors());
+    UpcallDecision decision;
+    const Upcall upcall{key, UpcallReason::kMiss, 0, {}};
+    (void)scratch.handle(upcall, decision);
+    return decision;
+}
+
+std::string finish(const FlowKey& key, const UpcallDecision& decision) {
+    return fmt::format("\nFinal flow: unchanged\nMegaflow: {}\nDatapath actions: {}\n",
+                       flow_key_to_string(apply_mask(key, decision.mask), &decision.mask),
+                       decision.actions.to_string());
 }
 
 }  // namespace
@@ -180,15 +192,25 @@ Result<std::string> ofproto_trace(SwitchDaemon& d, const std::string& bridge_nam
         return fail(fmt::format("in_port {} is not a port of bridge {}", key.in_port, bridge_name));
     }
     const uint64_t now = d.datapath().now_ms();
-    const uint16_t vlan = LearningSwitch::vlan_of(key);
+    const std::optional<uint16_t> in_vlan = bridge->learning().input_vlan(key);
+    const uint16_t vlan = in_vlan.value_or(0);
     const bool tagged = (key.vlans[0].tci.host() & kVlanPresent) != 0;
+    const UpcallDecision decision = decide(d, *bridge, key, in_vlan);
     const MacTable& macs = bridge->mac_table();
     std::string out = fmt::format("Flow: {}\n\nbridge(\"{}\")\n{}\n", flow_text, bridge_name,
                                   std::string(bridge_name.size() + 10, '-'));
     out += fmt::format(" 0. in_port={}: NORMAL (the learning switch; no OpenFlow rules)\n",
                        port_label(*bridge, key.in_port));
-    out += tagged ? fmt::format("    VLAN: tagged, VLAN {}\n", vlan)
-                  : std::string("    VLAN: untagged, VLAN 0\n");
+    const std::string frame = tagged ? fmt::format("tagged VID {}", LearningSwitch::vlan_of(key))
+                                     : std::string("untagged");
+    if (!in_vlan) {
+        out += fmt::format(
+            "    VLAN: {} frame, not carried by the input port (or the port is a "
+            "mirror output) -> drop\n",
+            frame);
+        return out + finish(key, decision);
+    }
+    out += fmt::format("    VLAN: {} frame -> VLAN {}\n", frame, vlan);
     if (MacTable::is_multicast(key.eth_src)) {
         out += fmt::format("    learning: source {} is multicast, not learned\n",
                            mac_string(key.eth_src));
@@ -207,8 +229,6 @@ Result<std::string> ofproto_trace(SwitchDaemon& d, const std::string& bridge_nam
                            mac_string(key.eth_src), port_label(*bridge, *at),
                            port_label(*bridge, key.in_port));
     }
-    ActionList actions;
-    std::string flooded;
     const std::string dst = mac_string(key.eth_dst);
     std::optional<uint32_t> out_port;
     if (MacTable::is_multicast(key.eth_dst)) {
@@ -221,15 +241,20 @@ Result<std::string> ofproto_trace(SwitchDaemon& d, const std::string& bridge_nam
     } else {
         out += fmt::format("    destination {}: learned on port {} -> output:{}\n", dst,
                            port_label(*bridge, *out_port), *out_port);
-        actions = ActionList{Action::output(*out_port)};
     }
     if (!out_port) {
-        actions = flood_actions(d, *bridge, key.in_port, flooded);
-        out += fmt::format("    flood: to {}\n", flooded);
+        const auto ports = flood_ports(d, *bridge);
+        std::string to = ports ? std::string() : "every port";
+        for (uint32_t p : ports.value_or(std::vector<uint32_t>{})) {
+            if (p != key.in_port) to += (to.empty() ? "" : ", ") + port_label(*bridge, p);
+        }
+        out += fmt::format("    flood: to {} carrying VLAN {} but the input port\n", to, vlan);
     }
-    const FlowMask mask = LearningSwitch::decision_mask();
-    out += fmt::format("\nFinal flow: unchanged\nMegaflow: {}\nDatapath actions: {}\n",
-                       flow_key_to_string(apply_mask(key, mask), &mask), actions.to_string());
+    if (!bridge->learning().mirrors().empty()) {
+        out += fmt::format("    mirrors: {} on the bridge (their copies are in the actions)\n",
+                           bridge->learning().mirrors().size());
+    }
+    out += finish(key, decision);
     return out;
 }
 

@@ -142,6 +142,14 @@ class VswitchdOps(SwitchTest):
         dpid = sw.vsctl("get", "Bridge", self.br, "datapath_id").strip('"')
         self.assertRegex(dpid, r"^[0-9a-f]{16}$")
 
+        # An access port: its untagged frames belong to its VLAN; other VLANs' frames drop.
+        sw.vsctl("set", "Port", a.port, "tag=10")
+        access = self.trace(f"in_port={self.pa},dl_src={a.mac},dl_dst=ff:ff:ff:ff:ff:ff")
+        self.assertIn("-> VLAN 10", access)
+        tagged = self.trace(f"in_port={self.pa},dl_vlan=20,dl_src={a.mac},dl_dst={b.mac}")
+        self.assertIn("not carried", tagged)
+        self.assertIn("Datapath actions: drop", tagged)
+
     def test_sighup_reopens_log_and_sigterm_exits_cleanly(self):
         sw = self.switch
         rotated = sw.log + ".1"
