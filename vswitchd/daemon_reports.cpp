@@ -97,9 +97,9 @@ void SwitchDaemon::track_topology() {
 // Counts what an upcall is about to teach the bridge's MAC table (the learning switch decides;
 // this only looks before it does).
 void SwitchDaemon::note_learning(Bridge& bridge, const FlowKey& key) {
-    if (MacTable::is_multicast(key.eth_src)) return;
-    const auto port =
-        bridge.mac_table().lookup(LearningSwitch::vlan_of(key), key.eth_src, dp_->now_ms());
+    const std::optional<uint16_t> vlan = bridge.learning().input_vlan(key);
+    if (!vlan || MacTable::is_multicast(key.eth_src)) return;
+    const auto port = bridge.mac_table().lookup(*vlan, key.eth_src, dp_->now_ms());
     if (!port) {
         coverage_.add(CoverageEvent::kMacLearned);
     } else if (*port != key.in_port) {
