@@ -58,10 +58,14 @@ bool LearningSwitch::handle(const Upcall& upcall, UpcallDecision& decision) {
     }
     const uint16_t vlan = *in_vlan;
     const uint64_t now = dp_.now_ms();
-    const LearnResult learned = table_.learn(vlan, key.eth_src, key.in_port, now);
+    std::optional<MacEntry> evicted;
+    const LearnResult learned = table_.learn(vlan, key.eth_src, key.in_port, now, &evicted);
     if (learned == LearnResult::kNew || learned == LearnResult::kMoved) {
         invalidate_flows_to(vlan, key.eth_src);
     }
+    // Flows from an evicted MAC would keep it from being learned again (its packets no longer
+    // come up), and flows to it are now wrong: both go.
+    if (evicted) invalidate_flows_of(evicted->vlan, evicted->mac);
     std::optional<uint32_t> out;
     if (!MacTable::is_multicast(key.eth_dst)) out = table_.lookup(vlan, key.eth_dst, now);
     if (!out) ++floods_;
@@ -112,6 +116,14 @@ void LearningSwitch::add_mirror_outputs(uint32_t in_port, uint16_t vlan,
 void LearningSwitch::invalidate_flows_to(uint16_t vlan, const EthAddr& mac) {
     dp_.delete_flows([&](const FlowView& f) {
         return f.mask.eth_dst == kExactMac && f.key.eth_dst == mac && input_vlan(f.key) == vlan;
+    });
+}
+
+void LearningSwitch::invalidate_flows_of(uint16_t vlan, const EthAddr& mac) {
+    dp_.delete_flows([&](const FlowView& f) {
+        const bool to = f.mask.eth_dst == kExactMac && f.key.eth_dst == mac;
+        const bool from = f.mask.eth_src == kExactMac && f.key.eth_src == mac;
+        return (to || from) && input_vlan(f.key) == vlan;
     });
 }
 

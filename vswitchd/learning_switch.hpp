@@ -72,6 +72,7 @@ class LearningSwitch : public UpcallHandler {
 
   private:
     void invalidate_flows_to(uint16_t vlan, const EthAddr& mac);
+    void invalidate_flows_of(uint16_t vlan, const EthAddr& mac);  // to or from
     const PortVlan& port_vlan(uint32_t port) const;
     bool is_mirror_output(uint32_t port) const;
     std::vector<uint32_t> flood_outputs(uint32_t in_port, uint16_t vlan) const;

@@ -21,7 +21,8 @@ uint64_t MacTable::key(uint16_t vlan, const EthAddr& mac) {
     return k;
 }
 
-LearnResult MacTable::learn(uint16_t vlan, const EthAddr& mac, uint32_t port, uint64_t now_ms) {
+LearnResult MacTable::learn(uint16_t vlan, const EthAddr& mac, uint32_t port, uint64_t now_ms,
+                            std::optional<MacEntry>* evicted) {
     if (is_multicast(mac) || max_entries_ == 0) return LearnResult::kNotLearned;
     auto [it, inserted] = entries_.try_emplace(key(vlan, mac));
     MacEntry& e = it->second;
@@ -29,7 +30,8 @@ LearnResult MacTable::learn(uint16_t vlan, const EthAddr& mac, uint32_t port, ui
     if (inserted) {
         if (entries_.size() > max_entries_) {
             entries_.erase(it);
-            evict_oldest();
+            std::optional<MacEntry> gone = evict_oldest();
+            if (evicted != nullptr) *evicted = std::move(gone);
             it = entries_.try_emplace(key(vlan, mac)).first;
         }
         result = LearnResult::kNew;
@@ -41,15 +43,16 @@ LearnResult MacTable::learn(uint16_t vlan, const EthAddr& mac, uint32_t port, ui
     return result;
 }
 
-void MacTable::evict_oldest() {
+std::optional<MacEntry> MacTable::evict_oldest() {
     auto oldest = entries_.begin();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
         if (it->second.last_seen_ms < oldest->second.last_seen_ms) oldest = it;
     }
-    if (oldest != entries_.end()) {
-        entries_.erase(oldest);
-        ++evictions_;
-    }
+    if (oldest == entries_.end()) return std::nullopt;
+    MacEntry gone = oldest->second;
+    entries_.erase(oldest);
+    ++evictions_;
+    return gone;
 }
 
 std::vector<MacEntry> MacTable::set_limits(size_t max_entries, uint64_t aging_ms) {

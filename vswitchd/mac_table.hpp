@@ -30,8 +30,10 @@ class MacTable {
         : max_entries_(max_entries), aging_ms_(aging_ms) {}
 
     // Learns that `mac` on `vlan` is behind `port`. When the table is full, the entry seen
-    // longest ago makes room. Multicast sources are not learned.
-    LearnResult learn(uint16_t vlan, const EthAddr& mac, uint32_t port, uint64_t now_ms);
+    // longest ago makes room (and is stored in `evicted`, so the caller can drop its flows).
+    // Multicast sources are not learned.
+    LearnResult learn(uint16_t vlan, const EthAddr& mac, uint32_t port, uint64_t now_ms,
+                      std::optional<MacEntry>* evicted = nullptr);
     std::optional<uint32_t> lookup(uint16_t vlan, const EthAddr& mac, uint64_t now_ms) const;
     // Marks an entry as seen without moving it (traffic that did not need an upcall).
     void touch(uint16_t vlan, const EthAddr& mac, uint32_t port, uint64_t now_ms);
@@ -54,7 +56,7 @@ class MacTable {
 
   private:
     static uint64_t key(uint16_t vlan, const EthAddr& mac);
-    void evict_oldest();
+    std::optional<MacEntry> evict_oldest();
 
     size_t max_entries_;
     uint64_t aging_ms_;

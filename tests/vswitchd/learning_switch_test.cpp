@@ -143,6 +143,28 @@ TEST_F(LearningSwitchTest, TableLimitHolds) {
     EXPECT_EQ(macs.evictions(), 6u);
 }
 
+// A MAC pushed out of a full table takes its flows along: flows from it would keep it from ever
+// being learned again (its packets no longer come up), flows to it would go on to its port.
+TEST_F(LearningSwitchTest, EvictedMacsTakeTheirFlowsWithThem) {
+    MacTable macs(2, 100000);
+    LearningSwitch ls(*dp_, macs);
+    const FlowKey a_to_b = key_of(1, kA, kB);
+    const UpcallDecision a_flood = decide(ls, a_to_b);          // learns A
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // A is the older entry
+    const FlowKey b_to_a = key_of(2, kB, kA);
+    install(b_to_a, decide(ls, b_to_a));  // learns B: a flow to A
+    install(a_to_b, a_flood);             // and one from A
+    ASSERT_EQ(dp_->dump_flows().size(), 2u);
+    // A third MAC evicts A: every flow from or to A goes.
+    decide(ls, key_of(3, {0x02, 0, 0, 0, 9, 9}, kBcast));
+    EXPECT_EQ(macs.evictions(), 1u);
+    EXPECT_FALSE(macs.lookup(0, kA, dp_->now_ms()).has_value());
+    EXPECT_TRUE(dp_->dump_flows().empty());
+    // A's next packet comes up and is learned again.
+    decide(ls, a_to_b);
+    EXPECT_TRUE(macs.lookup(0, kA, dp_->now_ms()).has_value());
+}
+
 // Ports 1, 2: access VLAN 10; 3: access VLAN 20; 4: trunk of every VLAN; 5: native-untagged 10
 // trunking 30.
 std::map<uint32_t, PortVlan> vlan_ports() {
