@@ -31,7 +31,7 @@ LearnResult MacTable::learn(uint16_t vlan, const EthAddr& mac, uint32_t port, ui
         if (entries_.size() > max_entries_) {
             entries_.erase(it);
             std::optional<MacEntry> gone = evict_oldest();
-            if (evicted != nullptr) *evicted = std::move(gone);
+            if (evicted != nullptr) *evicted = gone;
             it = entries_.try_emplace(key(vlan, mac)).first;
         }
         result = LearnResult::kNew;
