@@ -145,12 +145,7 @@ void Transaction::rollback() {
             }
         }
     }
-    touched_.clear();
-    ref_deltas_.clear();
-    index_changes_.clear();
-    set_deltas_.clear();
-    rewritten_.clear();
-    finished_ = true;
+    finished_ = true;  // the transaction is over: nothing of it is used again
 }
 
 void Transaction::collect_symbols(const Json& operations) {

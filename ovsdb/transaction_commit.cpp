@@ -251,12 +251,7 @@ void Transaction::commit() {
         for (const auto& [key, uuid] : change.added)
             map[key] = uuid;
     }
-    touched_.clear();
-    ref_deltas_.clear();
-    index_changes_.clear();
-    set_deltas_.clear();
-    rewritten_.clear();
-    finished_ = true;
+    finished_ = true;  // the transaction is over: nothing of it is used again
 }
 
 }  // namespace vs::ovsdb

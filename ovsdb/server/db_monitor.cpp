@@ -50,7 +50,12 @@ void append_row_without_defaults(std::string& out, const Store::Row& row,
     std::vector<const ColumnSchema*> set;
     for (const ColumnSchema* column : columns) {
         const auto it = row.find(column->name);
-        if (it != row.end() && it->second != default_datum(column->type)) set.push_back(column);
+        if (it == row.end()) continue;
+        // The default of a column with min 0 is empty: no default datum to build per row.
+        const Type& type = column->type;
+        const bool is_default =
+            type.min == 0 ? it->second.empty() : it->second == default_datum(type);
+        if (!is_default) set.push_back(column);
     }
     append_row(out, row, set);
 }
