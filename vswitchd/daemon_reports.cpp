@@ -64,8 +64,8 @@ std::string SwitchDaemon::memory_show() {
     for (const PmdInfo& p : dp_->pmds())
         n_flows += p.n_flows;
     size_t n_rows = 0;
-    for (const auto& [table, schema] : db_->schema().tables)
-        db_->for_each_row(table, [&](const ovsdb::Uuid&, const ovsdb::Store::Row&) { ++n_rows; });
+    for (const auto& [table, schema] : db().schema().tables)
+        db().for_each_row(table, [&](const ovsdb::Uuid&, const ovsdb::Store::Row&) { ++n_rows; });
     return fmt::format("bridges={} ports={} megaflows={} mac_entries={} db_rows={} rss_kb={}\n",
                        bridges_.size(), n_ports, n_flows, n_macs, n_rows, rss_kb());
 }
@@ -111,16 +111,17 @@ void SwitchDaemon::on_second() {
     (void)coverage();
     coverage_.sample();
     const uint64_t now = dp_->now_ms();
-    if (now - last_stats_ms_ >= stats_update_interval_ms(*db_)) {
+    if (now - last_stats_ms_ >= stats_update_interval_ms(db())) {
         last_stats_ms_ = now;
         write_statistics();
     }
 }
 
 void SwitchDaemon::write_back(const ovsdb::Json& ops, const char* what) {
-    if (ops.empty()) return;
+    // Periodic reports wait for an unreachable external DB instead of failing every second.
+    if (ops.empty() || !config_db_->connected()) return;
     coverage_.add(CoverageEvent::kDbWriteback);
-    auto r = db_server_.transact_local(ops);
+    auto r = config_db_->transact(ops);
     if (auto e = transact_error(r); !e.empty())
         VS_WARN(reports_log, "cannot write {}: {}", what, e);
 }
@@ -138,7 +139,7 @@ void SwitchDaemon::write_statistics() {
             }
         }
     }
-    write_back(statistics_ops(*db_, stats), "interface statistics");
+    write_back(statistics_ops(db(), stats), "interface statistics");
 }
 
 void SwitchDaemon::write_datapath_ids() {
@@ -151,7 +152,7 @@ void SwitchDaemon::write_datapath_ids() {
             it->second = p.mac;
         }
     }
-    write_back(datapath_id_ops(*db_, macs), "bridge datapath_id");
+    write_back(datapath_id_ops(db(), macs), "bridge datapath_id");
 }
 
 }  // namespace vs

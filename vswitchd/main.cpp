@@ -1,7 +1,8 @@
 // vswitchd: the switch daemon. It serves the config DB ($VS_DBDIR/conf.db on
 // punix:$VS_RUNDIR/db.sock) and runs the bridges the DB describes; --bridge and --port seed the
 // DB for a quick start: vswitchd --bridge br0 --port "p1 type=system" --port "vhu0
-// type=dpdkvhostuser" ...
+// type=dpdkvhostuser" ... With --db=unix:PATH or tcp:IP:PORT it serves no DB and follows an
+// external server's (vsdb-server or Open vSwitch's ovsdb-server) instead.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,8 +67,10 @@ int run(int argc, char** argv) {
         "also serve the DB on punix:PATH or ptcp:PORT[:IP] (always on "
         "punix:RUNDIR/db.sock; repeatable)")(
         "schema", po::value(&config.schema_file)->default_value(config.schema_file),
-        "schema for a new DB file")("db", po::value(&external_db),
-                                    "use an external DB server (not supported yet)")(
+        "schema for a new DB file")(
+        "db", po::value(&external_db),
+        "use the external DB server at unix:PATH or tcp:IP:PORT (vsdb-server or "
+        "ovsdb-server) instead of the embedded DB")(
         "rundir", po::value(&config.rundir)->default_value(run_dir()),
         "directory for sockets and pid files ($VS_RUNDIR)")(
         "unixctl", po::value(&config.unixctl_path), "control socket (default RUNDIR/vswitchd.ctl)")(
@@ -102,7 +105,8 @@ int run(int argc, char** argv) {
                      "Serves the config DB (Open_vSwitch schema) from --db-file on\n"
                      "punix:RUNDIR/db.sock and runs the bridges and ports it describes;\n"
                      "ovs-vsctl --db=unix:RUNDIR/db.sock add-br/add-port/del-port... returns\n"
-                     "once they are applied (cur_cfg = next_cfg).\n\n"
+                     "once they are applied (cur_cfg = next_cfg). With --db=REMOTE it\n"
+                     "follows an external DB server instead and serves none.\n\n"
                   << opts;
         return 0;
     }
@@ -110,10 +114,12 @@ int run(int argc, char** argv) {
         std::cout << "vswitchd (vswitch) 0.1.0\n";
         return 0;
     }
-    if (!external_db.empty()) {
-        std::cerr << "vswitchd: --db: an external DB server is not supported yet\n";
+    if (!external_db.empty() && (vm.count("remote") || vm.count("db-file"))) {
+        std::cerr << "vswitchd: --remote and --db-file are for the embedded DB; --db names an "
+                     "external one\n";
         return 2;
     }
+    config.external_db = external_db;
     if (config.bridge.empty() && !port_specs.empty()) config.bridge = "br0";
     for (const std::string& spec : port_specs) {
         auto port = parse_port_spec(spec);
@@ -166,8 +172,8 @@ int run(int argc, char** argv) {
         });
     };
     on_hup();
-    VS_INFO(main_log, "ready: DB {} on {}/db.sock, control socket {}", config.db_file,
-            config.rundir, config.unixctl_path);
+    VS_INFO(main_log, "ready: DB {}, control socket {}", (*daemon)->config_db().describe(),
+            config.unixctl_path);
     io.run();
     VS_INFO(main_log, "shutting down");
     daemon->reset();

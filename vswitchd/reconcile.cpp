@@ -23,7 +23,7 @@ const WantedIface* find_wanted(const WantedConfig& want, const std::string& brid
 }  // namespace
 
 void SwitchDaemon::reconcile() {
-    const WantedConfig want = read_wanted_config(*db_);
+    const WantedConfig want = read_wanted_config(db());
     bool changed = false;
     remove_bridges_and_ports(want, changed);
     add_bridges_and_ports(want, changed);
@@ -145,9 +145,9 @@ void SwitchDaemon::write_status(const WantedConfig& want) {
             }
         }
     }
-    const ovsdb::Json ops = status_ops(*db_, want, status);
-    if (ops.empty()) return;
-    auto r = db_server_.transact_local(ops);
+    const ovsdb::Json ops = status_ops(db(), want, status);
+    if (ops.empty() || !config_db_->connected()) return;  // written again on reconnection
+    auto r = config_db_->transact(ops);
     if (auto e = transact_error(r); !e.empty()) {
         VS_WARN(bridge_log, "cannot write interface status: {}", e);
     }

@@ -2,8 +2,6 @@
 // and removed through the DB, upcall dispatch to the bridges, and the control thread's timers.
 #include "vswitchd/switch_daemon.hpp"
 
-#include <sys/stat.h>
-
 #include "base/log.hpp"
 
 namespace vs {
@@ -13,22 +11,12 @@ VS_LOG_MODULE(daemon_log, "vswitchd");
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-namespace {
-
-void make_parent_dir(const std::string& path) {
-    const size_t slash = path.rfind('/');
-    if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0755);
-}
-
-}  // namespace
-
 SwitchDaemon::SwitchDaemon(asio::io_context& io, const DaemonConfig& config,
-                           std::unique_ptr<Datapath> dp, std::unique_ptr<ovsdb::Database> db)
+                           std::unique_ptr<Datapath> dp, std::unique_ptr<ConfigDb> config_db)
     : io_(io),
       config_(config),
       dp_(std::move(dp)),
-      db_(std::move(db)),
-      db_server_(io, *db_),
+      config_db_(std::move(config_db)),
       unixctl_(io, config.unixctl_path),
       upcall_timer_(io),
       maintenance_timer_(io) {}
@@ -39,50 +27,50 @@ SwitchDaemon::~SwitchDaemon() {
 
 Result<std::unique_ptr<SwitchDaemon>> SwitchDaemon::create(asio::io_context& io,
                                                            const DaemonConfig& config) {
-    auto schema = ovsdb::load_schema_file(config.schema_file);
-    if (!schema) {
-        return fail(config.schema_file + ": " + schema.error().error + ": " +
-                    schema.error().details);
+    Result<std::unique_ptr<ConfigDb>> db = nullptr;
+    if (config.external_db.empty()) {
+        std::vector<std::string> remotes = {"punix:" + config.rundir + "/db.sock"};
+        remotes.insert(remotes.end(), config.db_remotes.begin(), config.db_remotes.end());
+        db = open_embedded_db(io, config.db_file, config.schema_file, std::move(remotes));
+    } else {
+        db = open_remote_db(io, config.external_db, config.schema_file);
     }
-    make_parent_dir(config.db_file);
-    auto db = ovsdb::Database::open(config.db_file, std::move(*schema));
-    if (!db) return fail(config.db_file + ": " + db.error().error + ": " + db.error().details);
+    if (!db) return tl::unexpected(db.error());
     auto dp = Datapath::create(config.datapath);
     if (!dp) return tl::unexpected(dp.error());
     std::unique_ptr<SwitchDaemon> d(new SwitchDaemon(io, config, std::move(*dp), std::move(*db)));
     d->dp_->set_upcall_handler(d.get());
-    if (auto ok = d->start_db(); !ok) return tl::unexpected(ok.error());
+    auto started = d->config_db_->start(
+        [daemon = d.get()] {
+            daemon->coverage_.add(CoverageEvent::kDbCommit);
+            daemon->post_reconcile();
+        },
+        [daemon = d.get()] { return daemon->seed_db(); });
+    if (!started) return tl::unexpected(started.error());
     if (auto ok = d->unixctl_.start(); !ok) return tl::unexpected(ok.error());
     register_appctl_commands(d->unixctl_, *d, io);
     d->reconcile();
     d->track_topology();
-    for (const PortConfig& port : config.ports) {
-        if (auto no = d->add_port(port, true); !no) return tl::unexpected(no.error());
-    }
     d->poll_upcalls();
     d->schedule_maintenance();
     return d;
 }
 
-// The root row, the --bridge seed, the listeners, and reconciliation after every commit.
-Result<void> SwitchDaemon::start_db() {
-    auto r = db_server_.transact_local(root_row_ops(*db_));
+Result<void> SwitchDaemon::seed_db() {
+    auto r = config_db_->transact(root_row_ops(db()));
     if (auto e = transact_error(r); !e.empty()) return fail("config DB root row: " + e);
     if (!config_.bridge.empty()) {
-        r = db_server_.transact_local(
-            add_bridge_ops(*db_, config_.bridge, config_.bridge_internal_port));
+        r = config_db_->transact(
+            add_bridge_ops(db(), config_.bridge, config_.bridge_internal_port));
         if (auto e = transact_error(r); !e.empty()) {
             return fail("bridge " + config_.bridge + ": " + e);
         }
     }
-    db_server_.on_commit([this](const std::vector<ovsdb::RowChange>&) {
-        coverage_.add(CoverageEvent::kDbCommit);
-        post_reconcile();
-    });
-    std::vector<std::string> remotes = {"punix:" + config_.rundir + "/db.sock"};
-    remotes.insert(remotes.end(), config_.db_remotes.begin(), config_.db_remotes.end());
-    for (const std::string& remote : remotes) {
-        if (auto ok = db_server_.listen(remote); !ok) return ok;
+    if (config_.ports.empty()) return {};
+    reconcile();
+    track_topology();
+    for (const PortConfig& port : config_.ports) {
+        if (auto no = add_port(port, true); !no) return tl::unexpected(no.error());
     }
     return {};
 }
@@ -117,27 +105,27 @@ Result<uint32_t> SwitchDaemon::add_port(const PortConfig& config, bool may_exist
         if (other.get() == b && same_port_config(it->second.config, config) && it->second.port_no) {
             return *it->second.port_no;
         }
-        ops = del_port_ops(*db_, config.name);
+        ops = del_port_ops(db(), config.name);
     }
     for (const ovsdb::Json& op : add_port_ops(b->name(), config))
         ops.push_back(op);
-    auto r = db_server_.transact_local(ops);
+    auto r = config_db_->transact(ops);
     if (auto e = transact_error(r); !e.empty()) return fail("port " + config.name + ": " + e);
     reconcile();
     track_topology();
     auto it = b->ports().find(config.name);
     if (it != b->ports().end() && it->second.port_no) return *it->second.port_no;
     const std::string error = it == b->ports().end() ? "not created" : it->second.error;
-    (void)db_server_.transact_local(del_port_ops(*db_, config.name));
+    (void)config_db_->transact(del_port_ops(db(), config.name));
     reconcile();
     track_topology();
     return fail("bridge " + b->name() + ": " + error);
 }
 
 Result<void> SwitchDaemon::del_port(const std::string& name) {
-    ovsdb::Json ops = del_port_ops(*db_, name);
+    ovsdb::Json ops = del_port_ops(db(), name);
     if (ops.empty()) return fail("no port named " + name);
-    auto r = db_server_.transact_local(ops);
+    auto r = config_db_->transact(ops);
     if (auto e = transact_error(r); !e.empty()) return fail("port " + name + ": " + e);
     reconcile();
     track_topology();

@@ -22,8 +22,8 @@
 #include "base/asio.hpp"
 #include "datapath/datapath.hpp"
 #include "ovsdb/database.hpp"
-#include "ovsdb/server/db_server.hpp"
 #include "vswitchd/bridge.hpp"
+#include "vswitchd/config_db.hpp"
 #include "vswitchd/coverage.hpp"
 #include "vswitchd/db_config.hpp"
 #include "vswitchd/mac_table.hpp"
@@ -40,6 +40,7 @@ struct DaemonConfig {
     std::string db_file;                  // default $VS_DBDIR/conf.db
     std::string schema_file;              // the Open_vSwitch schema for a new DB file
     std::vector<std::string> db_remotes;  // besides punix:RUNDIR/db.sock
+    std::string external_db;              // --db: an external server's remote instead
     size_t mac_table_size = MacTable::kDefaultMaxEntries;
     uint64_t mac_aging_ms = MacTable::kDefaultAgingMs;
     DatapathConfig datapath;
@@ -66,6 +67,7 @@ class SwitchDaemon : private UpcallHandler {
         return bridges_;
     }
     const DaemonConfig& config() const { return config_; }
+    const ConfigDb& config_db() const { return *config_db_; }
 
     // Reports (daemon_reports.cpp): coverage/show's counters brought up to date, and
     // memory/show's line of counts.
@@ -74,13 +76,16 @@ class SwitchDaemon : private UpcallHandler {
 
   private:
     SwitchDaemon(boost::asio::io_context& io, const DaemonConfig& config,
-                 std::unique_ptr<Datapath> dp, std::unique_ptr<ovsdb::Database> db);
-    Result<void> start_db();
+                 std::unique_ptr<Datapath> dp, std::unique_ptr<ConfigDb> config_db);
+    const ovsdb::Database& db() const { return config_db_->db(); }
+    // The root row, the --bridge and --port seeds; on every (re)connection to the DB.
+    Result<void> seed_db();
     bool handle(const Upcall& upcall, UpcallDecision& decision) override;
     void remove_bridges_and_ports(const WantedConfig& want, bool& changed);
     void add_bridges_and_ports(const WantedConfig& want, bool& changed);
     void write_status(const WantedConfig& want);
     Result<uint32_t> add_to_datapath(const WantedIface& w);
+    void add_port_of(Bridge& bridge, const WantedIface& w, bool& changed);
     void refresh_floods();
     void post_reconcile();
     void poll_upcalls();
@@ -100,8 +105,7 @@ class SwitchDaemon : private UpcallHandler {
     std::unique_ptr<Datapath> dp_;
     std::map<std::string, std::unique_ptr<Bridge>, std::less<>> bridges_;
     std::unordered_map<uint32_t, Bridge*> port_owner_;  // datapath port -> its bridge
-    std::unique_ptr<ovsdb::Database> db_;
-    ovsdb::DbServer db_server_;
+    std::unique_ptr<ConfigDb> config_db_;
     UnixctlServer unixctl_;
     boost::asio::steady_timer upcall_timer_;
     boost::asio::steady_timer maintenance_timer_;

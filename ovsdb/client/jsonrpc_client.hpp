@@ -37,6 +37,10 @@ class JsonRpcClient {
     // The next notification (a message with "method" and a null id), queued or read.
     [[nodiscard]] Result<nlohmann::json> next_notification(Deadline deadline);
 
+    // The socket, to wait on for notifications (e.g. with an event loop); reading from it
+    // directly would lose messages.
+    [[nodiscard]] int fd() const { return fd_; }
+
     // "timed out" is the message of deadline errors, so callers can tell them apart.
     static constexpr const char* kTimedOut = "timed out";
 
