@@ -11,6 +11,7 @@
 #include "datapath/datapath_impl.hpp"
 #include "datapath/eal.hpp"
 #include "datapath/packet/packet_meta.hpp"
+#include "datapath/tunnel/tunnel_config.hpp"
 
 namespace vs {
 
@@ -66,6 +67,7 @@ Datapath::~Datapath() {
     impl_->rcu.reclaim();
     delete impl_->snapshot.exchange(nullptr);
     impl_->pmds.clear();
+    impl_->tunnels.reset();  // before the rings it serves go with their ports
     impl_->ports.clear();
     rte_mempool_free(impl_->pool);
 }
@@ -104,6 +106,9 @@ Result<uint32_t> Datapath::add_port(const PortConfig& config) {
     auto port =
         Port::open(config, no, d.next_unique++, d.config.rundir, d.pool, d.config.n_pmds + 1);
     if (!port) return tl::unexpected(port.error());
+    if (is_tunnel_type(config.type)) {
+        if (auto ok = add_tunnel(**port); !ok) return tl::unexpected(ok.error());
+    }
     d.ports.emplace(no, std::move(*port));
     d.publish_ports();
     return no;
@@ -127,7 +132,25 @@ Result<void> Datapath::remove_port(uint32_t port_no) {
     // Every PMD thread must be past the old snapshot before the device goes away.
     d.rcu.synchronize();
     d.rcu.reclaim();
+    if (d.tunnels) {
+        d.tunnels->remove(port_no);
+        if (d.tunnels->empty()) d.tunnels.reset();
+    }
     port.reset();
+    return {};
+}
+
+// A tunnel port's rings are served by the tunnel I/O thread, started with the first tunnel.
+Result<void> Datapath::add_tunnel(Port& port) {
+    Impl& d = *impl_;
+    auto config = parse_tunnel_config(port.name(), port.config().type, port.config().options);
+    if (!config) return tl::unexpected(config.error());
+    if (!d.tunnels) d.tunnels = std::make_unique<TunnelIo>(d.pool);
+    auto ok = d.tunnels->add(port.port_no(), *config, port.tunnel_rx_ring(), port.tunnel_tx_ring());
+    if (!ok) {
+        if (d.tunnels->empty()) d.tunnels.reset();
+        return fail(port.config().type + " port '" + port.name() + "': " + ok.error().message);
+    }
     return {};
 }
 
@@ -143,6 +166,12 @@ std::vector<PortInfo> Datapath::ports() const {
         info.n_rxq = port->n_rxq();
         info.n_txq = port->n_txq();
         info.stats = port->stats();
+        if (impl_->tunnels && port->tunnel_tx_ring()) {
+            // Kernel-side losses: a full rx ring, datagrams the kernel refused to send.
+            const TunnelPortStats t = impl_->tunnels->port_stats(no);
+            info.stats.rx_dropped_by_device += t.rx_dropped;
+            info.stats.drops[static_cast<int>(DropReason::kTxFull)] += t.tx_errors;
+        }
         out.push_back(std::move(info));
     }
     return out;
@@ -153,6 +182,18 @@ Result<uint32_t> Datapath::port_no(const std::string& name) const {
         if (port->name() == name) return no;
     }
     return fail("no port named '" + name + "'");
+}
+
+TunnelCounters Datapath::tunnel_counters() const {
+    TunnelCounters c;
+    if (!impl_->tunnels) return c;
+    const TunnelIoStats s = impl_->tunnels->stats();
+    c.rx_datagrams = s.rx_datagrams;
+    c.no_tunnel = s.no_tunnel;
+    c.truncated = s.truncated;
+    for (uint64_t n : s.bad_header)
+        c.bad_header += n;
+    return c;
 }
 
 const DatapathConfig& Datapath::config() const {

@@ -26,6 +26,8 @@
 
 namespace vs {
 
+class Port;
+
 struct DatapathConfig {
     std::string name = "netdev@vs";
     std::string rundir = "/var/run/vswitch";  // vhost-user sockets; unique EAL file prefix
@@ -93,6 +95,14 @@ struct DatapathCounters {
     uint64_t flow_install_failures = 0;
 };
 
+// Tunnel datagrams received, and those that reached no tunnel port, by reason.
+struct TunnelCounters {
+    uint64_t rx_datagrams = 0;
+    uint64_t no_tunnel = 0;   // valid header, but no port has that source, VNI and UDP port
+    uint64_t bad_header = 0;  // short, bad flags or version, not Ethernet, OAM, critical options
+    uint64_t truncated = 0;   // larger than a packet buffer
+};
+
 class Datapath {
   public:
     static Result<std::unique_ptr<Datapath>> create(const DatapathConfig& config);
@@ -121,6 +131,8 @@ class Datapath {
     std::vector<PmdInfo> pmds() const;
     void clear_pmd_stats();
     DatapathCounters counters() const;
+    // Zeros while no tunnel port exists; counts restart when the first one is added.
+    TunnelCounters tunnel_counters() const;
     const DatapathConfig& config() const;
     uint64_t now_ms() const;
     uint64_t tsc_hz() const;
@@ -129,6 +141,7 @@ class Datapath {
 
   private:
     explicit Datapath(std::unique_ptr<Impl> impl);
+    Result<void> add_tunnel(Port& port);
     std::unique_ptr<Impl> impl_;
 };
 

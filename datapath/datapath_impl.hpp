@@ -14,6 +14,7 @@
 #include "datapath/pmd/pmd_thread.hpp"
 #include "datapath/pmd/port_snapshot.hpp"
 #include "datapath/port/port.hpp"
+#include "datapath/tunnel/tunnel_io.hpp"
 
 namespace vs {
 
@@ -34,6 +35,7 @@ struct Datapath::Impl {
     std::map<uint32_t, std::unique_ptr<Port>> ports;
     std::atomic<const PortSnapshot*> snapshot{nullptr};
     std::vector<std::unique_ptr<PmdThread>> pmds;
+    std::unique_ptr<TunnelIo> tunnels;  // while there are tunnel ports
     std::vector<PmdStatsSnapshot> pmd_baselines;
     UpcallHandler* handler = nullptr;
     unsigned next_unique = 0;

@@ -37,6 +37,10 @@ std::string dpctl_show(Datapath& dp, bool with_stats) {
     }
     std::string out = fmt::format("{}:\n  lookups: hit:{} missed:{} lost:{}\n  flows: {}\n",
                                   dp.config().name, hit, missed, lost, flows);
+    if (const TunnelCounters t = dp.tunnel_counters(); t.rx_datagrams) {
+        out += fmt::format("  tunnel datagrams: rx:{} no_tunnel:{} bad_header:{} truncated:{}\n",
+                           t.rx_datagrams, t.no_tunnel, t.bad_header, t.truncated);
+    }
     for (const PortInfo& p : dp.ports()) {
         out += fmt::format("  port {}: {} ({})\n", p.port_no, p.config.name, p.config.type);
         if (!with_stats) continue;

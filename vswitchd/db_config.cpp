@@ -258,7 +258,7 @@ Json root_row_ops(const ovsdb::Database& db) {
     Json row = {{"ovs_version", kVersion},
                 {"datapath_types", string_set({"netdev"})},
                 {"iface_types", string_set({"dpdk", "dpdkvhostuser", "dpdkvhostuserclient",
-                                            "internal", "system", "tap"})}};
+                                            "geneve", "internal", "system", "tap", "vxlan"})}};
     const auto roots = load_table(db, "Open_vSwitch");
     Json op = {{"table", "Open_vSwitch"}, {"row", row}};
     if (roots.empty()) {

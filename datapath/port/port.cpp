@@ -4,12 +4,14 @@
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
+#include <rte_eth_ring.h>
 
 #include <net/if.h>
 
 #include <cstring>
 
 #include "base/log.hpp"
+#include "datapath/tunnel/tunnel_config.hpp"
 
 namespace vs {
 
@@ -20,6 +22,10 @@ namespace {
 constexpr uint16_t kRxDescriptors = 1024;
 constexpr uint16_t kTxDescriptors = 1024;
 constexpr int kTxRetries = 4;
+// Tunnel rings hold what arrives while the other side's thread is busy or (the tunnel I/O
+// thread) asleep for its 100 us idle pause.
+constexpr unsigned kTunnelRingSize = 4096;
+constexpr std::string_view kRingDevPrefix = "net_ring_";
 
 std::string dpdk_error(int rc) {
     return std::strerror(rc < 0 ? -rc : rc);
@@ -50,7 +56,9 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
         if_nametoindex(config_.name.c_str()) == 0) {
         return fail("system port '" + config_.name + "': no such network device");
     }
-    if (int rc = rte_dev_probe(devargs.c_str()); rc < 0) {
+    if (is_tunnel_type(config_.type)) {
+        if (auto ok = create_ring_device(dev_name); !ok) return ok;
+    } else if (int rc = rte_dev_probe(devargs.c_str()); rc < 0) {
         // rte_dev_probe() mostly returns -1 without a useful errno; DPDK logged the cause.
         return fail("cannot create " + config_.type + " port '" + config_.name + "' (" + devargs +
                     "): the DPDK driver refused it" +
@@ -106,6 +114,27 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
     return {};
 }
 
+// The device's rx ring is single-producer (the tunnel I/O thread); its tx queues, one per
+// thread, all share one multi-producer tx ring that the tunnel I/O thread alone consumes.
+Result<void> Port::create_ring_device(const std::string& dev_name) {
+    if (dev_name.rfind(kRingDevPrefix, 0) != 0) return fail("bad tunnel device " + dev_name);
+    const std::string name = dev_name.substr(kRingDevPrefix.size());
+    rx_ring_ =
+        rte_ring_create(("vs_rx_" + name).c_str(), kTunnelRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ);
+    tx_ring_ =
+        rte_ring_create(("vs_tx_" + name).c_str(), kTunnelRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (!rx_ring_ || !tx_ring_) {
+        return fail("cannot create the rings of " + config_.type + " port '" + config_.name +
+                    "': " + rte_strerror(rte_errno));
+    }
+    std::vector<rte_ring*> txqs(n_threads_, tx_ring_);
+    if (rte_eth_from_rings(name.c_str(), &rx_ring_, 1, txqs.data(), n_threads_, 0) < 0) {
+        return fail("cannot create " + config_.type + " port '" + config_.name +
+                    "': " + rte_strerror(rte_errno));
+    }
+    return {};
+}
+
 Port::~Port() {
     if (started_) rte_eth_dev_stop(eth_port_);
     if (eth_port_ < RTE_MAX_ETHPORTS) rte_eth_dev_close(eth_port_);
@@ -113,6 +142,14 @@ Port::~Port() {
         const std::string dev_name = devargs_name(devargs_);
         // Virtual devices live on the vdev bus; anything else (PCI) is left probed.
         rte_eal_hotplug_remove("vdev", dev_name.c_str());
+    }
+    // net_ring leaves rings it did not create, and what is in them, to their owner.
+    for (rte_ring* ring : {rx_ring_, tx_ring_}) {
+        if (!ring) continue;
+        void* obj = nullptr;
+        while (rte_ring_dequeue(ring, &obj) == 0)
+            rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+        rte_ring_free(ring);
     }
 }
 

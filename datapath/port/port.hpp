@@ -1,12 +1,14 @@
 // Port: one DPDK ethdev attached to the datapath (every port type is an ethdev, so one rx/tx
 // path serves them all). Opening probes the virtual device, configures its queues and starts it;
-// destruction stops and removes it.
+// destruction stops and removes it. A tunnel port (vxlan, geneve) is a net_ring device made from
+// two rings of its own, which the tunnel I/O thread (tunnel/tunnel_io.hpp) serves.
 //
 // Counters are kept per thread (each PMD thread and the control thread has its own slot, written
 // only by that thread) and summed when read, so the fast path never does an atomic RMW.
 #pragma once
 
 #include <rte_ethdev.h>
+#include <rte_ring.h>
 #include <rte_spinlock.h>
 
 #include <array>
@@ -51,6 +53,9 @@ class Port {
     uint16_t n_rxq() const { return n_rxq_; }
     uint16_t n_txq() const { return n_txq_; }
     uint32_t max_frame_len() const { return max_frame_len_; }
+    // A tunnel port's rings: what it receives (rx) and what it was sent (tx); null otherwise.
+    rte_ring* tunnel_rx_ring() const { return rx_ring_; }
+    rte_ring* tunnel_tx_ring() const { return tx_ring_; }
 
     // Transmits up to n packets on thread `thread`'s queue; frees and counts what the device
     // did not take. Returns the number sent.
@@ -64,6 +69,7 @@ class Port {
   private:
     Port(PortConfig config, uint32_t port_no, unsigned n_threads);
     Result<void> start(const std::string& devargs, rte_mempool* pool);
+    Result<void> create_ring_device(const std::string& dev_name);
 
     struct alignas(64) TxLock {
         rte_spinlock_t lock;
@@ -79,6 +85,8 @@ class Port {
     uint16_t n_txq_ = 1;
     bool txq_shared_ = false;  // fewer tx queues than threads: take the queue's lock
     uint32_t max_frame_len_ = 1518;
+    rte_ring* rx_ring_ = nullptr;  // tunnel ports only
+    rte_ring* tx_ring_ = nullptr;
     std::unique_ptr<TxLock[]> tx_locks_;
     std::unique_ptr<PortCounters[]> counters_;
     unsigned n_threads_;

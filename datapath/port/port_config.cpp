@@ -1,6 +1,8 @@
 // Port types → DPDK virtual devices (DESIGN.md, "Ports").
 #include "datapath/port/port_config.hpp"
 
+#include "datapath/tunnel/tunnel_config.hpp"
+
 namespace vs {
 
 namespace {
@@ -52,6 +54,14 @@ Result<std::string> port_devargs(const PortConfig& c, unsigned unique, const std
             return fail("dpdk port '" + c.name + "' needs options:dpdk-devargs");
         }
         return *devargs;
+    }
+    if (is_tunnel_type(c.type)) {
+        // Not a vdev argument string: tunnel ports are net_ring devices made from rings
+        // (rte_eth_from_rings names them net_ring_NAME); the tunnel I/O thread serves the rings.
+        if (auto t = parse_tunnel_config(c.name, c.type, c.options); !t) {
+            return tl::unexpected(t.error());
+        }
+        return "net_ring_tunvs" + id;
     }
     return fail("unsupported interface type '" + c.type + "'");
 }

@@ -11,7 +11,8 @@ namespace vs {
 
 struct PortConfig {
     std::string name;
-    std::string type = "system";  // internal, tap, system, dpdkvhostuser, dpdkvhostuserclient, dpdk
+    std::string type =
+        "system";  // internal, tap, system, dpdkvhostuser(client), dpdk, vxlan, geneve
     std::map<std::string, std::string> options;
     uint32_t port_no_request = 0;  // 0: pick the lowest free number
     uint32_t mtu = 1500;
