@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   # tests: hosts in network namespaces, traffic, and DPDK's own tools as peers
   iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps python3 coreutils
+  # an independent decoder of what goes on the wire (tunnel headers)
+  tshark
   # Open vSwitch's own tools as independent clients, and its schema for cross-checks
   openvswitch-common openvswitch-switch
 )
