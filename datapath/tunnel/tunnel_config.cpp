@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace vs {
@@ -14,11 +15,12 @@ namespace {
 // silently means something else here than in Open vSwitch.
 Result<void> check_known_options(const std::string& what,
                                  const std::map<std::string, std::string>& options) {
-    for (const auto& [key, value] : options) {
-        if (key == "remote_ip" || key == "local_ip" || key == "key" || key == "dst_port") continue;
-        return fail(what + ": option '" + key + "' is not supported");
-    }
-    return {};
+    const auto unknown = std::find_if(options.begin(), options.end(), [](const auto& kv) {
+        const std::string& k = kv.first;
+        return k != "remote_ip" && k != "local_ip" && k != "key" && k != "dst_port";
+    });
+    if (unknown == options.end()) return {};
+    return fail(what + ": option '" + unknown->first + "' is not supported");
 }
 
 Result<uint32_t> parse_ip(const std::string& what, const std::string& option,
