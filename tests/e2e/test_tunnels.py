@@ -337,6 +337,26 @@ class Tunnels(unittest.TestCase):
         self.kernel_peer("vxlan", f"id 42 dstport 4789 local {UNDERLAY}.2 dev {self.ul_b}",
                          guest_a)
 
+    def test_independent_geneve_peer(self):
+        """The kernel here has no geneve device: the far end is geneve_peer.py, a Geneve host
+        written from RFC 8926 alone, whose every reply carries an option to skip. A datagram
+        with the critical-options bit is dropped and counted."""
+        sw, _ = self.bridge_with_tunnel(self.host_a, 0, f"{UNDERLAY}.2", "geneve", ["key=4242"])
+        guest_a = next(ns for ns in self.namespaces if ns.name == f"tug{self.t}a")
+        peer_ip = f"{self.guest_net}.2"
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "geneve_peer.py")
+        peer = self.popen(self.host_b, ["/usr/bin/python3", script, "--ip", peer_ip,
+                                        "--vni", "4242"])
+        self.assertEqual(peer.stdout.readline().strip(), "listening")
+        self.reach(guest_a, peer_ip, "independent Geneve peer (an option in every reply)")
+        critical = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                    "s.sendto(bytes([1, 0x40, 0x65, 0x58, 0, 0x10, 0x92, 0, 1, 2, 0x83, 0]) "
+                    f"+ bytes(60), ('{UNDERLAY}.1', 6081))")
+        subprocess.run(["ip", "netns", "exec", self.host_b.name, "/usr/bin/python3", "-c",
+                        critical], check=True, timeout=30)
+        wait_for(lambda: re.search(r"bad_header:[1-9]", sw.appctl("dpctl/show")), timeout=5,
+                 what="the critical-option datagram counted as a bad header")
+
     def test_bad_options_are_reported_in_interface_error(self):
         sw = self.switch(self.host_a, pmd_cpu=0)
         sw.vsctl("add-br", "br0")
