@@ -289,6 +289,10 @@ class Tunnels(unittest.TestCase):
                          {(f"{UNDERLAY}.1", f"{UNDERLAY}.2"), (f"{UNDERLAY}.2", f"{UNDERLAY}.1")})
         self.assert_tunnel_counters(sw_a, "vxlan")
         self.assert_tunnel_counters(sw_b, "vxlan")
+        # Interface statistics reach the DB like any port's (written every 5 s by default).
+        wait_for(lambda: int(sw_a.vsctl("get", "Interface", "tun0", "statistics:tx_packets",
+                                        check=False) or 0) > 0, timeout=15,
+                 what="tun0 statistics in the DB")
         # Large frames: the kernel fragments the outer packets (path-MTU discovery is off).
         out = guest_a.sh(f"ping -c 3 -i 0.2 -s 1472 -M do -W 2 {guest_b.ip}", check=False)
         self.assertIn("3 received", out)
