@@ -14,6 +14,8 @@ packages=(
   tshark
   # Open vSwitch's own tools as independent clients, and its schema for cross-checks
   openvswitch-common openvswitch-switch
+  # a real OpenFlow controller framework (and its parsers as an independent decoder)
+  python3-os-ken
 )
 
 missing=()

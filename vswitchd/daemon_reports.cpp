@@ -114,6 +114,7 @@ void SwitchDaemon::on_second() {
     if (now - last_stats_ms_ >= stats_update_interval_ms(db())) {
         last_stats_ms_ = now;
         write_statistics();
+        write_controller_status(true);
     }
 }
 

@@ -51,6 +51,7 @@ Result<std::unique_ptr<SwitchDaemon>> SwitchDaemon::create(asio::io_context& io,
     register_appctl_commands(d->unixctl_, *d, io);
     d->reconcile();
     d->track_topology();
+    d->sync_openflow();
     d->poll_upcalls();
     d->schedule_maintenance();
     return d;
@@ -84,6 +85,7 @@ void SwitchDaemon::post_reconcile() {
         reconcile_posted_ = false;
         reconcile();
         track_topology();
+        sync_openflow();
     });
 }
 

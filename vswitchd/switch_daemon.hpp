@@ -27,6 +27,7 @@
 #include "vswitchd/coverage.hpp"
 #include "vswitchd/db_config.hpp"
 #include "vswitchd/mac_table.hpp"
+#include "vswitchd/of_bridge.hpp"
 #include "vswitchd/unixctl_server.hpp"
 
 namespace vs {
@@ -89,6 +90,12 @@ class SwitchDaemon : private UpcallHandler {
     void refresh_floods();
     void post_reconcile();
     void poll_upcalls();
+    // of_bridges.cpp: each bridge's OpenFlow side follows the bridges and their Controller
+    // rows; controller status goes back to the DB when it changes (and the seconds counters
+    // with the statistics).
+    void sync_openflow();
+    OfSwitchInfo of_switch_info(const std::string& bridge) const;
+    void write_controller_status(bool refresh);
     void schedule_maintenance();
     // daemon_reports.cpp: counting ports and bridges that came and went since the last call
     // (after every reconcile), the once-a-second sample, and the periodic write-backs
@@ -106,6 +113,8 @@ class SwitchDaemon : private UpcallHandler {
     std::map<std::string, std::unique_ptr<Bridge>, std::less<>> bridges_;
     std::unordered_map<uint32_t, Bridge*> port_owner_;  // datapath port -> its bridge
     std::unique_ptr<ConfigDb> config_db_;
+    std::map<std::string, std::unique_ptr<OfBridge>, std::less<>> of_bridges_;
+    bool controller_status_posted_ = false;
     UnixctlServer unixctl_;
     boost::asio::steady_timer upcall_timer_;
     boost::asio::steady_timer maintenance_timer_;

@@ -1,0 +1,90 @@
+// SwitchDaemon's OpenFlow side: an OfBridge per bridge, its controllers from the DB, and
+// Controller status written back.
+#include <charconv>
+
+#include "base/log.hpp"
+#include "vswitchd/controller_config.hpp"
+#include "vswitchd/row_access.hpp"
+#include "vswitchd/stats_writer.hpp"
+#include "vswitchd/switch_daemon.hpp"
+
+namespace vs {
+
+VS_LOG_MODULE(of_bridges_log, "ofproto");
+
+namespace {
+
+uint64_t parse_dpid(const std::string& hex) {
+    uint64_t v = 0;
+    std::from_chars(hex.data(), hex.data() + hex.size(), v, 16);
+    return v;
+}
+
+}  // namespace
+
+void SwitchDaemon::sync_openflow() {
+    for (auto it = of_bridges_.begin(); it != of_bridges_.end();) {
+        if (bridges_.count(it->first)) {
+            ++it;
+        } else {
+            it = of_bridges_.erase(it);
+        }
+    }
+    const auto controllers = read_controllers(db());
+    for (const auto& [name, bridge] : bridges_) {
+        auto& of = of_bridges_[name];
+        if (!of) {
+            of = std::make_unique<OfBridge>(io_, name, config_.rundir,
+                                            [this, name = name] { return of_switch_info(name); });
+            if (auto ok = of->start(); !ok) {
+                VS_WARN(of_bridges_log, "bridge {}: OpenFlow management socket: {}", name,
+                        ok.error().message);
+            }
+            of->conns().on_status_change([this] {
+                if (controller_status_posted_) return;
+                controller_status_posted_ = true;
+                boost::asio::post(io_, [this] {
+                    controller_status_posted_ = false;
+                    write_controller_status(false);
+                });
+            });
+        }
+        auto c = controllers.find(name);
+        of->conns().set_controllers(c == controllers.end() ? std::vector<WantedController>{}
+                                                           : c->second);
+    }
+    write_controller_status(false);
+}
+
+OfSwitchInfo SwitchDaemon::of_switch_info(const std::string& bridge) const {
+    OfSwitchInfo info;
+    auto b = bridges_.find(bridge);
+    if (b == bridges_.end()) return info;
+    std::string local_mac;
+    for (const PortInfo& p : dp_->ports()) {
+        auto port = b->second->ports().find(p.config.name);
+        if (port == b->second->ports().end() || port->second.port_no != p.port_no) continue;
+        const bool local = p.config.name == bridge;
+        if (local) local_mac = p.mac;
+        info.ports.push_back({p.port_no, p.config.name, p.mac, p.link_up, local});
+    }
+    // The same datapath ID as Bridge.datapath_id shows (stats_writer.hpp).
+    std::string requested;
+    db().for_each_row("Bridge", [&](const ovsdb::Uuid&, const row::Row& r) {
+        if (row::string_of(r, "name") != bridge) return;
+        auto other = row::string_map_of(r, "other_config");
+        if (auto it = other.find("datapath-id"); it != other.end()) requested = it->second;
+    });
+    info.datapath_id = parse_dpid(datapath_id(bridge, local_mac, requested));
+    return info;
+}
+
+void SwitchDaemon::write_controller_status(bool refresh) {
+    std::map<ovsdb::Uuid, ControllerStatus> status;
+    for (const auto& [name, of] : of_bridges_)
+        status.merge(of->conns().status());
+    if (status.empty()) return;
+    write_back(controller_status_ops(db(), status, refresh), "controller status");
+}
+
+}  // namespace vs
