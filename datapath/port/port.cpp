@@ -8,6 +8,7 @@
 
 #include <net/if.h>
 
+#include <array>
 #include <cstring>
 
 #include "base/log.hpp"
@@ -109,9 +110,29 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
     }
     started_ = true;
     rte_eth_promiscuous_enable(eth_port_);
+    if (dev_name.rfind("net_af_packet", 0) == 0) drain_rx();
     VS_INFO(port_log, "{}: {} port {} up as {} (rxq {}, txq {}{})", config_.name, config_.type,
             port_no_, devargs, n_rxq_, n_txq_, txq_shared_ ? ", shared" : "");
     return {};
+}
+
+// net_af_packet opens its packet socket for every interface and binds it to its own only after
+// setting up the ring: frames of other interfaces that arrive in between wait there. Polled, they
+// would look as if they came in here, and a learning switch would send the traffic between two
+// other ports to this one. The port is not polled yet: whatever is in the ring now goes.
+void Port::drain_rx() {
+    std::array<rte_mbuf*, 32> pkts{};
+    unsigned n_drained = 0;
+    for (uint16_t q = 0; q < n_rxq_; ++q) {
+        while (uint16_t n = rte_eth_rx_burst(eth_port_, q, pkts.data(), pkts.size())) {
+            rte_pktmbuf_free_bulk(pkts.data(), n);
+            n_drained += n;
+        }
+    }
+    if (n_drained > 0) {
+        VS_DBG(port_log, "{}: dropped {} frame(s) caught before the socket was bound", config_.name,
+               n_drained);
+    }
 }
 
 // The device's rx ring is single-producer (the tunnel I/O thread); its tx queues, one per

@@ -69,6 +69,7 @@ class Port {
   private:
     Port(PortConfig config, uint32_t port_no, unsigned n_threads);
     Result<void> start(const std::string& devargs, rte_mempool* pool);
+    void drain_rx();
     Result<void> create_ring_device(const std::string& dev_name);
 
     struct alignas(64) TxLock {
