@@ -2,6 +2,7 @@
 // to the PMD threads through RCU.
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <unistd.h>
 
@@ -22,8 +23,10 @@ Datapath::Datapath(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config) {
     if (config.n_pmds == 0) return fail("at least one PMD thread is needed");
     EalOptions eal;
-    eal.file_prefix = "vs-" + std::to_string(std::hash<std::string>{}(config.rundir) % 1000000) +
-                      "-" + std::to_string(getpid());
+    const std::string stem =
+        "vs-" + std::to_string(std::hash<std::string>{}(config.rundir) % 1000000) + "-";
+    remove_stale_runtime_dirs(stem);  // an earlier instance on this run directory, killed
+    eal.file_prefix = stem + std::to_string(getpid());
     eal.mem_mb = config.mem_mb;
     eal.hugepages = config.hugepages;
     eal.extra = config.eal_extra;
@@ -102,6 +105,12 @@ Result<uint32_t> Datapath::add_port(const PortConfig& config) {
         while (d.ports.count(no))
             ++no;
         if (no >= kMaxPorts) return fail("too many ports");
+    }
+    // Every port is an ethdev, and DPDK's table of them is fixed at build time (32 in Debian's
+    // build): say so, rather than let the driver fail with a log line only.
+    if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
+        return fail("port '" + config.name + "': no room for another DPDK device (this DPDK " +
+                    "build allows " + std::to_string(RTE_MAX_ETHPORTS) + " ports)");
     }
     auto port =
         Port::open(config, no, d.next_unique++, d.config.rundir, d.pool, d.config.n_pmds + 1);

@@ -6,6 +6,11 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,7 +37,33 @@ ssize_t write_dpdk_log(void*, const char* buf, size_t size) {
     return static_cast<ssize_t>(size);
 }
 
+// Where DPDK 22.11 puts runtime directories (eal_create_runtime_dir()).
+std::filesystem::path runtime_base_dir() {
+    const char* base = "/var/run";
+    if (getuid() != 0) {
+        const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+        base = xdg ? xdg : "/tmp";
+    }
+    return std::filesystem::path(base) / "dpdk";
+}
+
 }  // namespace
+
+void remove_stale_runtime_dirs(const std::string& stem) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(runtime_base_dir(), ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() <= stem.size() || name.compare(0, stem.size(), stem) != 0) continue;
+        pid_t pid = 0;
+        const char* digits = name.data() + stem.size();
+        auto [end, err] = std::from_chars(digits, name.data() + name.size(), pid);
+        if (err != std::errc() || end != name.data() + name.size() || pid <= 0) continue;
+        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // still running (or not ours)
+        std::error_code rm_ec;
+        std::filesystem::remove_all(entry.path(), rm_ec);
+        VS_INFO(dpdk_log, "removed {}: its process {} is gone", entry.path().string(), pid);
+    }
+}
 
 Result<void> start_eal(const EalOptions& options) {
     static bool started = false;

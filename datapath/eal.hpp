@@ -18,4 +18,9 @@ struct EalOptions {
 
 Result<void> start_eal(const EalOptions& options);
 
+// Removes DPDK runtime directories (/var/run/dpdk/STEM<pid>) left by processes that died without
+// removing their own (kill -9): one is left per crash otherwise. A directory whose process still
+// runs is kept.
+void remove_stale_runtime_dirs(const std::string& stem);
+
 }  // namespace vs
