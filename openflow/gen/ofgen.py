@@ -1080,13 +1080,14 @@ class TestingGen:
 
     def data_sample(self, comp, role, fl):
         """Data that independent decoders accept: an Ethernet frame where they dissect one, an
-        OpenFlow header in ERROR, 8-byte multiples inside 8-aligned TLVs, nothing in ids."""
+        OpenFlow header in ERROR, 8-byte multiples inside 8-aligned TLVs, nothing in ids and
+        experimenter meter bands (os-ken's parser insists on their fixed size)."""
         if comp.name in ("PacketIn", "PacketOut"):
             frame = [0xff] * 6 + [2, 0, 0, 0, 0, 1] + [0x88, 0xb5] + list(range(46))
             return "std::vector<uint8_t>{" + ", ".join(str(b) for b in frame) + "}"
         if comp.name == "Error":
             return "std::vector<uint8_t>{" + str(self.s.version) + ", 0, 0, 8, 0, 0, 0, 1}"
-        if role == "struct":
+        if role == "struct" or comp.name == "MeterBandExperimenter":
             return "std::vector<uint8_t>{}"
         return "f.bytes(8)"
 

@@ -1,10 +1,13 @@
 // of_tool: the codec on the command line, for the cross-decoder tests (tests/openflow/*.py).
 //   of_tool samples 1|4   one line per sample message: HEX JSON
+//   of_tool samples-osken 1|4   the same without experimenter instructions, on which os-ken's
+//                         FLOW_MOD and flow stats parsers loop forever
 //   of_tool decode 1|4    per line of hex on stdin: "OK HEX JSON" with our re-encoding, or
 //                         "ERR TYPE CODE text" with the specification's error for it
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "openflow/of10.hpp"
@@ -30,10 +33,29 @@ bool unhex(const std::string& text, std::vector<uint8_t>& out) {
     return true;
 }
 
+void strip_experimenter_instructions(std::vector<vs::of13::Instruction>& v) {
+    std::erase_if(v, [](const vs::of13::Instruction& i) {
+        return std::holds_alternative<vs::of13::InstructionExperimenter>(i);
+    });
+}
+
+void strip_for_osken(vs::of10::Message& /*msg*/) {}
+
+void strip_for_osken(vs::of13::Message& msg) {
+    if (auto* fm = std::get_if<vs::of13::FlowMod>(&msg.body)) {
+        strip_experimenter_instructions(fm->instructions);
+    }
+    if (auto* fs = std::get_if<vs::of13::FlowStatsReply>(&msg.body)) {
+        for (auto& s : fs->stats)
+            strip_experimenter_instructions(s.instructions);
+    }
+}
+
 template <typename Ns>
 int run(const std::string& command) {
-    if (command == "samples") {
-        for (const auto& m : Ns::samples()) {
+    if (command == "samples" || command == "samples-osken") {
+        for (auto& m : Ns::samples()) {
+            if (command == "samples-osken") strip_for_osken(m);
             std::cout << hex(Ns::encode(m)) << ' ' << Ns::json(m) << '\n';
         }
         return 0;
@@ -76,8 +98,9 @@ struct V13 {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3 || (std::string(argv[1]) != "samples" && std::string(argv[1]) != "decode")) {
-        std::cerr << "usage: of_tool samples|decode 1|4\n";
+    const std::string command = argc == 3 ? argv[1] : "";
+    if (command != "samples" && command != "samples-osken" && command != "decode") {
+        std::cerr << "usage: of_tool samples|samples-osken|decode 1|4\n";
         return 2;
     }
     const std::string version = argv[2];
