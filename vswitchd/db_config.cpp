@@ -176,6 +176,25 @@ void read_mirrors(const Row& bridge, const std::map<Uuid, Row>& mirrors,
     }
 }
 
+// options:n_rxq as a queue count from 1 to 1023.
+std::optional<uint16_t> parse_n_rxq(const std::string& text) {
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || p != text.data() + text.size() || n == 0 || n >= 1024) {
+        return std::nullopt;
+    }
+    return static_cast<uint16_t>(n);
+}
+
+// Why the daemon cannot use an Interface row's settings; empty when it can.
+std::string setting_error(const Row& iface) {
+    const auto options = string_map_of(iface, "options");
+    if (auto it = options.find("n_rxq"); it != options.end() && !parse_n_rxq(it->second)) {
+        return "options:n_rxq must be a number from 1 to 1023, not '" + it->second + "'";
+    }
+    return {};
+}
+
 PortVlan port_vlan_from_row(const Row& port) {
     return PortVlan::from_columns(string_of(port, "vlan_mode"), int_of(port, "tag"),
                                   ints_of(port, "trunks"));
@@ -190,12 +209,7 @@ PortConfig port_config_from_row(const Row& row) {
     if (c.type.empty()) c.type = "system";
     c.options = string_map_of(row, "options");
     if (auto it = c.options.find("n_rxq"); it != c.options.end()) {
-        unsigned n = 0;
-        const std::string& v = it->second;
-        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-        if (ec == std::errc() && p == v.data() + v.size() && n > 0 && n < 1024) {
-            c.n_rxq = static_cast<uint16_t>(n);
-        }
+        if (auto n = parse_n_rxq(it->second)) c.n_rxq = *n;
         c.options.erase(it);
     }
     if (auto req = int_of(row, "ofport_request"); req && *req > 0) {
@@ -246,8 +260,9 @@ WantedConfig read_wanted_config(const ovsdb::Database& db) {
                 const int64_t ofport = int_of(i->second, "ofport").value_or(0);
                 const uint32_t hint = ofport > 0 && ofport < 65280 ? ofport : 0;
                 std::string iface_name = config.name;
-                wb.ifaces.emplace(std::move(iface_name),
-                                  WantedIface{iu, std::move(config), hint, vlan});
+                wb.ifaces.emplace(
+                    std::move(iface_name),
+                    WantedIface{iu, std::move(config), hint, vlan, setting_error(i->second)});
             }
         }
     }

@@ -25,6 +25,9 @@ struct WantedIface {
     // ofport_request so that a restart keeps port numbers, as Open vSwitch does.
     uint32_t ofport_hint = 0;
     PortVlan vlan;  // its Port row's tag, trunks and vlan_mode
+    // A setting the daemon cannot use (options:n_rxq not a number from 1 to 1023): the
+    // interface is refused with this as its Interface.error. Empty: none.
+    std::string error;
 };
 
 // One Mirror row of a bridge, its ports named by their interfaces.

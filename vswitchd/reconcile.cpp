@@ -1,6 +1,8 @@
 // SwitchDaemon::reconcile(): the DB's bridges and interfaces → the datapath, incrementally
 // (removals first, so an interface may move between bridges or change type in one commit), then
 // each interface's outcome and cur_cfg back into the DB.
+#include <fmt/format.h>
+
 #include <cctype>
 
 #include "base/log.hpp"
@@ -11,6 +13,14 @@ namespace vs {
 VS_LOG_MODULE(bridge_log, "bridge");
 
 namespace {
+
+// The interface of `bridge` that has datapath port `no`.
+std::string port_name(const Bridge& bridge, uint32_t no) {
+    for (const auto& [name, port] : bridge.ports()) {
+        if (port.port_no == no) return name;
+    }
+    return "?";
+}
 
 const WantedIface* find_wanted(const WantedConfig& want, const std::string& bridge,
                                const std::string& iface) {
@@ -37,7 +47,7 @@ void SwitchDaemon::remove_bridges_and_ports(const WantedConfig& want, bool& chan
         auto& ports = bridge.ports();
         for (auto p = ports.begin(); p != ports.end();) {
             const WantedIface* w = find_wanted(want, bridge.name(), p->first);
-            if (w && w->uuid == p->second.iface_uuid &&
+            if (w && w->error.empty() && w->uuid == p->second.iface_uuid &&
                 same_port_config(w->config, p->second.config)) {
                 ++p;
                 continue;
@@ -66,6 +76,15 @@ void SwitchDaemon::remove_bridges_and_ports(const WantedConfig& want, bool& chan
 }
 
 Result<uint32_t> SwitchDaemon::add_to_datapath(const WantedIface& w) {
+    if (!w.error.empty()) return fail(w.error);
+    if (const uint32_t req = w.config.port_no_request; req != 0) {
+        // Refused rather than given another number: the request is a promise to controllers.
+        // Tried again on every reconcile, so it gets the number once its holder lets go.
+        if (auto owner = port_owner_.find(req); owner != port_owner_.end()) {
+            return fail(fmt::format("ofport_request {} is in use by interface {}", req,
+                                    port_name(*owner->second, req)));
+        }
+    }
     if (w.config.port_no_request == 0 && w.ofport_hint != 0 && !port_owner_.count(w.ofport_hint)) {
         PortConfig hinted = w.config;
         hinted.port_no_request = w.ofport_hint;
@@ -75,41 +94,51 @@ Result<uint32_t> SwitchDaemon::add_to_datapath(const WantedIface& w) {
 }
 
 // Interfaces the datapath refused before are tried again: the missing netdev may exist now.
+// Those that had a number (Interface.ofport) go first, so that after a restart each gets its
+// number back before another interface's clashing ofport_request can take it.
 void SwitchDaemon::add_bridges_and_ports(const WantedConfig& want, bool& changed) {
-    for (const auto& [name, wanted] : want.bridges) {
-        auto& bridge = bridges_[name];
-        if (!bridge) {
-            bridge =
-                std::make_unique<Bridge>(name, *dp_, config_.mac_table_size, config_.mac_aging_ms);
-            changed = true;
-            VS_INFO(bridge_log, "added bridge {}", name);
-        }
-        for (const auto& [iface, w] : wanted.ifaces) {
-            BridgePort& port = bridge->ports()[iface];
-            port.vlan = w.vlan;
-            if (port.port_no) continue;
-            port.iface_uuid = w.uuid;
-            port.config = w.config;
-            auto no = add_to_datapath(w);
-            if (!no) {
-                if (port.error != no.error().message) {
-                    VS_WARN(bridge_log, "bridge {}: cannot add {} port {}: {}", name, w.config.type,
-                            iface, no.error().message);
-                }
-                port.error = no.error().message;
-                continue;
+    for (const bool had_ofport : {true, false}) {
+        for (const auto& [name, wanted] : want.bridges) {
+            auto& bridge = bridges_[name];
+            if (!bridge) {
+                bridge = std::make_unique<Bridge>(name, *dp_, config_.mac_table_size,
+                                                  config_.mac_aging_ms);
+                changed = true;
+                VS_INFO(bridge_log, "added bridge {}", name);
             }
-            port.port_no = *no;
-            port.error.clear();
-            port_owner_[*no] = bridge.get();
-            changed = true;
-            VS_INFO(bridge_log, "bridge {}: added {} port {} as port {}", name, w.config.type,
-                    iface, *no);
-        }
-        if (bridge->apply_settings(wanted, config_.mac_table_size, config_.mac_aging_ms)) {
-            changed = true;
+            for (const auto& [iface, w] : wanted.ifaces) {
+                if ((w.ofport_hint != 0) == had_ofport) add_port_of(*bridge, w, changed);
+            }
+            if (!had_ofport &&
+                bridge->apply_settings(wanted, config_.mac_table_size, config_.mac_aging_ms)) {
+                changed = true;
+            }
         }
     }
+}
+
+void SwitchDaemon::add_port_of(Bridge& bridge, const WantedIface& w, bool& changed) {
+    const std::string& iface = w.config.name;
+    BridgePort& port = bridge.ports()[iface];
+    port.vlan = w.vlan;
+    if (port.port_no) return;
+    port.iface_uuid = w.uuid;
+    port.config = w.config;
+    auto no = add_to_datapath(w);
+    if (!no) {
+        if (port.error != no.error().message) {
+            VS_WARN(bridge_log, "bridge {}: cannot add {} port {}: {}", bridge.name(),
+                    w.config.type, iface, no.error().message);
+        }
+        port.error = no.error().message;
+        return;
+    }
+    port.port_no = *no;
+    port.error.clear();
+    port_owner_[*no] = &bridge;
+    changed = true;
+    VS_INFO(bridge_log, "bridge {}: added {} port {} as port {}", bridge.name(), w.config.type,
+            iface, *no);
 }
 
 // One bridge floods with the datapath's own flood action (every port); several flood each to
