@@ -1019,8 +1019,9 @@ class TestingGen:
             k = fl.kind
             if k == "int":
                 if fl.enum:
-                    first = next(e for e in self.s.enums if e[0] == fl.enum)[2][0][1]
-                    c.append(f"    {ref} = static_cast<{fl.enum}>({first});")
+                    items = next(e for e in self.s.enums if e[0] == fl.enum)[2]
+                    pick = items[min(1, len(items) - 1)][1]  # ERROR: BAD_REQUEST, not text
+                    c.append(f"    {ref} = static_cast<{fl.enum}>({pick});")
                 else:
                     c.append(f"    {ref} = static_cast<{CXX_INT[fl.t]}>(f.next());")
             elif k == "array":
