@@ -156,6 +156,7 @@ class ChurnUnderLoad(FaultTest):
         sw, (a, b) = self.bridge_with_hosts(2, 81)
         self.assertEqual(a.ping(b.ip, count=2), 2)
         others = self.veth_pairs(50, "vfc")
+        spare = self.veth_pairs(5, "vfs")
         before = (icmp_counters(a), icmp_counters(b))
         ping = a.popen(f"exec ping -f -q {b.ip}", stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
@@ -185,6 +186,8 @@ class ChurnUnderLoad(FaultTest):
             for cmd in adds:
                 sw.vsctl(*cmd)
             self.assertEqual(len(sw.port_stats()), 28, what)  # a, b, internal, 25 others
+            if what == "together" and adds[0][-1] == first[-1]:
+                self.fill_ethdev_table(spare)
             for cmd in dels:
                 sw.vsctl(*cmd)
             self.assertEqual(sorted(sw.port_stats()), sorted([a.port, b.port, self.br]), what)
@@ -208,6 +211,17 @@ class ChurnUnderLoad(FaultTest):
         self.assertEqual(answered, sent, "replies lost on the way to a")
         self.assertEqual(pmd.get("lost upcalls", 0), 0)
         self.assert_applied()
+
+    def fill_ethdev_table(self, spare):
+        """With 28 ports, 4 of `spare` fill DPDK's 32 ethdevs and the fifth is refused with an
+        error naming the limit; then they go again."""
+        sw = self.switch
+        sw.vsctl(*sum((["--", "add-port", self.br, p] for p in spare), [])[1:])
+        self.assertEqual(len(sw.port_stats()), 32)
+        self.assertEqual(self.ofport(spare[-1]), -1)
+        self.assertIn("32 ports", self.error(spare[-1]))
+        sw.vsctl(*sum((["--", "del-port", self.br, p] for p in spare), [])[1:])
+
 
 class BadRows(FaultTest):
     """Interfaces the daemon cannot create get ofport -1 and an Interface.error saying why;
