@@ -84,6 +84,25 @@ TEST_F(DbConfigTest, BridgesAndPortsReadBack) {
     EXPECT_EQ(read_wanted_config(*db_).bridges.at("br0").ifaces.size(), 1u);
 }
 
+TEST_F(DbConfigTest, UnusableSettingsBecomeTheInterfaceError) {
+    run(add_bridge_ops(*db_, "br0", false));
+    PortConfig bad;
+    bad.name = "veth0";
+    bad.options["n_rxq"] = "lots";
+    run(add_port_ops("br0", bad));
+    PortConfig good;
+    good.name = "veth1";
+    good.n_rxq = 4;
+    run(add_port_ops("br0", good));
+    const WantedConfig w = read_wanted_config(*db_);
+    const WantedBridge& br0 = w.bridges.at("br0");
+    EXPECT_EQ(br0.ifaces.at("veth0").error,
+              "options:n_rxq must be a number from 1 to 1023, not 'lots'");
+    EXPECT_EQ(br0.ifaces.at("veth1").error, "");
+    EXPECT_EQ(br0.ifaces.at("veth1").config.n_rxq, 4);
+    EXPECT_EQ(br0.ifaces.at("veth1").config.options.count("n_rxq"), 0u);
+}
+
 TEST_F(DbConfigTest, StatusIsWrittenOnlyWhenItChangesAndCurCfgFollows) {
     run(add_bridge_ops(*db_, "br0", false));
     PortConfig veth;
