@@ -340,7 +340,9 @@ class KillAndRestart(FaultTest):
             self.assertEqual(int(f.read()), sw.proc.pid)
         self.assertEqual({n: self.ofport(n) for n in before}, before)
         self.assertEqual(sw.port_stats()[vhu]["no"], before[vhu])
-        self.assertEqual(self.error(vhu), "[]")
+        self.assertEqual(self.error(vhu), "[]")  # its stale socket was replaced
+        self.assertIn(self.br, sw.port_stats())  # the internal port's TAP is back
+        self.assertEqual(self.error(self.br), "[]")
         self.assertEqual(a.ping(b.ip, count=3), 3)
         self.assert_applied()
         stale = [d for d in os.listdir("/var/run/dpdk") if d.endswith(f"-{old_pid}")]
