@@ -57,7 +57,7 @@ class FaultSwitch(DbSwitch):
         self.proc.kill()
         self.proc.wait()
 
-    def stop(self, keep_rundir=False):
+    def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -65,8 +65,7 @@ class FaultSwitch(DbSwitch):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if not keep_rundir:
-            shutil.rmtree(self.rundir, ignore_errors=True)
+        shutil.rmtree(self.rundir, ignore_errors=True)
 
 
 def stop_process(proc):
