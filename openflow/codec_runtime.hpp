@@ -206,9 +206,10 @@ class Writer {
     void u64(uint64_t v) { be(v, 8); }
     void bytes(const uint8_t* p, size_t n) { out_.insert(out_.end(), p, p + n); }
     void zeros(size_t n) { out_.insert(out_.end(), n, 0); }
-    // A fixed-size string field: at most n-1 bytes of text, NUL-padded to n.
+    // A fixed-size string field: NUL-padded to n bytes. Text of n bytes or more fills the field
+    // without a terminator (as a peer may send it), so decode(encode(x)) keeps x up to n bytes.
     void str(const std::string& s, size_t n) {
-        const size_t len = s.size() < n ? s.size() : n - 1;
+        const size_t len = s.size() < n ? s.size() : n;
         bytes(reinterpret_cast<const uint8_t*>(s.data()), len);
         zeros(n - len);
     }
