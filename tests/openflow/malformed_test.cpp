@@ -225,3 +225,32 @@ TEST(Of10Malformed, StatsActionsAndHeader) {
 }
 
 }  // namespace
+
+namespace {
+
+// The usage shown in openflow/README.md, kept compiling and true.
+TEST(Of13Api, ReadmeExample) {
+    vs::of13::FlowMod fm;
+    fm.command = vs::of13::FlowModCommand::kAdd;
+    fm.match.fields.push_back(vs::of13::Oxm::make(vs::of13::OxmField::kInPort, 1));
+    fm.instructions.emplace_back(vs::of13::InstructionApplyActions{
+        {vs::of13::ActionOutput{vs::of13::port_no::kController, 0xffff}}});
+    const std::vector<uint8_t> wire = vs::of13::encode(vs::of13::Message{7, fm});
+    const auto hdr = vs::openflow::peek_header(wire);
+    ASSERT_TRUE(hdr);
+    EXPECT_EQ(hdr->length, wire.size());
+    const auto r = vs::of13::decode(std::span(wire).first(hdr->length));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(vs::of13::wire_type(r->body), 14);
+    EXPECT_STREQ(vs::of13::type_name(r->body), "FlowMod");
+    const auto& back = std::get<vs::of13::FlowMod>(r->body);
+    EXPECT_EQ(back, fm);
+    EXPECT_EQ(vs::of13::to_string(back.match), "Match{fields=[in_port=1]}");
+    EXPECT_EQ(vs::of13::to_string(back.instructions[0]),
+              "InstructionApplyActions{actions=[ActionOutput{port=4294967293 max_len=65535}]}");
+    EXPECT_EQ(vs::of13::oxm_width(vs::of13::OxmField::kIpv6Src), 16u);
+    EXPECT_TRUE(vs::of13::oxm_maskable(vs::of13::OxmField::kIpv6Src));
+    EXPECT_FALSE(vs::of13::oxm_maskable(vs::of13::OxmField::kInPort));
+}
+
+}  // namespace
