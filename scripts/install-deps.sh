@@ -16,6 +16,8 @@ packages=(
   openvswitch-common openvswitch-switch
   # a real OpenFlow controller framework (and its parsers as an independent decoder)
   python3-os-ken
+  # guests for vmctl: QEMU, and what scripts/build-guest-images makes images with
+  qemu-system-x86 busybox-static cpio util-linux
 )
 
 missing=()
