@@ -1,11 +1,14 @@
 // OfBridge: the switch-level requests in OpenFlow 1.0 and 1.3.
 #include "vswitchd/of_bridge.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/log.hpp"
 #include "openflow/of10.hpp"
 #include "openflow/of13.hpp"
+#include "vswitchd/ofproto/table_features.hpp"
+#include "vswitchd/ofproto/xlate.hpp"
 
 namespace vs {
 
@@ -68,8 +71,97 @@ void reply(OfConnection& conn, uint32_t xid, Body body) {
 }  // namespace
 
 OfBridge::OfBridge(boost::asio::io_context& io, const std::string& bridge,
-                   const std::string& rundir, InfoSource info)
-    : name_(bridge), info_(std::move(info)), conns_(io, bridge, rundir, *this) {}
+                   const std::string& rundir, InfoSource info, std::function<void()> revalidate,
+                   std::function<uint64_t()> now_ms)
+    : name_(bridge),
+      info_(std::move(info)),
+      conns_(io, bridge, rundir, *this),
+      revalidate_(std::move(revalidate)),
+      now_ms_(std::move(now_ms)) {
+    tables_.stamp(now_ms_());
+    port_map_.to_datapath = [this](uint32_t of_port) -> std::optional<uint32_t> {
+        if (of_port == of13::port_no::kLocal) return local_port_;
+        return of_port;
+    };
+    port_map_.to_openflow = [this](uint32_t dp_port) {
+        return local_port_ == dp_port ? of13::port_no::kLocal : dp_port;
+    };
+}
+
+void OfBridge::set_ports(std::vector<uint32_t> ports, std::optional<uint32_t> local) {
+    ports_ = std::move(ports);
+    local_port_ = local;
+}
+
+bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, const Normal& normal) {
+    XlateResult result;
+    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal};
+    const bool ok = xlate(env, upcall, decision, result);
+    for (OfRule* rule : result.rules) {
+        if (!(rule->flags & of13::flow_mod_flags::kNoPktCounts)) ++rule->packets;
+        if (!(rule->flags & of13::flow_mod_flags::kNoBytCounts))
+            rule->bytes += upcall.packet.size();
+    }
+    if (result.to_controller) {
+        packet_in13(upcall, result.controller_table, result.controller_cookie,
+                    result.controller_max_len);
+    }
+    return ok;
+}
+
+void OfBridge::packet_in13(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len) {
+    for (const auto& conn : conns_.controller_channels()) {
+        std::vector<uint8_t> bytes;
+        const size_t keep = std::min<size_t>(upcall.packet.size(), max_len);
+        if (conn->version() == OfConnection::kVersion13) {
+            of13::PacketIn pin;
+            pin.buffer_id = 0xffffffff;  // OFP_NO_BUFFER: the whole frame (up to max_len) is here
+            pin.total_len = static_cast<uint16_t>(upcall.packet.size());
+            pin.reason = of13::PacketInReason::kAction;
+            pin.table_id = table;
+            pin.cookie = cookie;
+            pin.match.fields.push_back(of13::Oxm::make(of13::OxmField::kInPort,
+                                                       port_map_.to_openflow(upcall.key.in_port)));
+            pin.data.assign(upcall.packet.begin(), upcall.packet.begin() + static_cast<long>(keep));
+            conn->send(of13::encode(of13::Message{0, pin}));
+        }
+    }
+}
+
+std::optional<openflow::SpecError> OfBridge::flow_mod13(const of13::FlowMod& fm) {
+    auto match = match_from_oxm(fm.match, port_map_);
+    if (!match) return match.error();
+    if (auto e = tables_.flow_mod(fm, *match, now_ms_())) return e;
+    revalidate_();
+    return std::nullopt;
+}
+
+std::vector<of13::FlowStats> OfBridge::flow_stats13(const of13::FlowStatsRequest& request) const {
+    std::vector<of13::FlowStats> out;
+    auto filter_match = match_from_oxm(request.match, port_map_);
+    if (!filter_match) return out;
+    const RuleFilter filter{request.table_id, *filter_match, request.out_port, request.cookie,
+                            request.cookie_mask};
+    const uint64_t now = now_ms_();
+    tables_.for_each(filter, [&](const RulePtr& r) {
+        of13::FlowStats st;
+        const uint64_t age = now - r->created_ms;
+        st.table_id = r->table_id;
+        st.duration_sec = static_cast<uint32_t>(age / 1000);
+        st.duration_nsec = static_cast<uint32_t>(age % 1000 * 1000000);
+        st.priority = r->priority;
+        st.idle_timeout = r->idle_timeout;
+        st.hard_timeout = r->hard_timeout;
+        st.flags = r->flags;
+        st.cookie = r->cookie;
+        st.packet_count = r->packets;
+        st.byte_count = r->bytes;
+        st.match = match_to_oxm(r->match, port_map_);
+        st.instructions = r->instructions;
+        out.push_back(std::move(st));
+    });
+    return out;
+}
 
 void OfBridge::handle_message(OfConnection& conn, std::span<const uint8_t> message) {
     if (conn.version() == OfConnection::kVersion13) {
@@ -107,6 +199,38 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
         reply<Message>(conn, xid, DescReply{0, kMfr, kHw, kSw, "None", name_});
     } else if (std::holds_alternative<PortDescRequest>(body)) {
         reply<Message>(conn, xid, PortDescReply{0, ports13(info_())});
+    } else if (const auto* fm = std::get_if<FlowMod>(&body)) {
+        if (auto e = flow_mod13(*fm)) conn.send_error(e->type, e->code, message, xid);
+    } else if (const auto* fs = std::get_if<FlowStatsRequest>(&body)) {
+        reply<Message>(conn, xid, FlowStatsReply{0, flow_stats13(*fs)});
+    } else if (const auto* as = std::get_if<AggregateStatsRequest>(&body)) {
+        AggregateStatsReply r;
+        const FlowStatsRequest fs{0,          as->table_id,    as->out_port, as->out_group,
+                                  as->cookie, as->cookie_mask, as->match};
+        for (const FlowStats& st : flow_stats13(fs)) {
+            r.packet_count += st.packet_count;
+            r.byte_count += st.byte_count;
+            ++r.flow_count;
+        }
+        reply<Message>(conn, xid, r);
+    } else if (const auto* tf = std::get_if<TableFeaturesRequest>(&body)) {
+        if (!tf->tables.empty()) {  // setting table features is not supported
+            conn.send_error(static_cast<uint16_t>(ErrorType::kTableFeaturesFailed),
+                            static_cast<uint16_t>(TableFeaturesFailedCode::kEperm), message, xid);
+            return;
+        }
+        // About 700 bytes a table: split over several replies (OFPMPF_REPLY_MORE on all but
+        // the last) to stay under the 64 KiB message limit.
+        constexpr size_t kTablesPerReply = 32;
+        const std::vector<TableFeatures> all = table_features();
+        for (size_t at = 0; at < all.size(); at += kTablesPerReply) {
+            const size_t end = std::min(all.size(), at + kTablesPerReply);
+            TableFeaturesReply r;
+            r.flags = end < all.size() ? 1 : 0;
+            r.tables.assign(all.begin() + static_cast<long>(at),
+                            all.begin() + static_cast<long>(end));
+            reply<Message>(conn, xid, r);
+        }
     } else if (const auto* role = std::get_if<RoleRequest>(&body)) {
         // Every channel is an equal for now: a request to change the role is granted as asked.
         const ControllerRole granted =

@@ -1,6 +1,8 @@
-// OfBridge: a bridge's OpenFlow side — its channels (ConnManager) and the answers to the
-// requests every channel needs whatever the flow tables hold: FEATURES, GET/SET_CONFIG, DESC,
-// PORT_DESC, BARRIER and ROLE_REQUEST, in OpenFlow 1.0 and 1.3. The bridge's internal port is
+// OfBridge: a bridge's OpenFlow side — its channels (ConnManager), its flow tables and the
+// translation of missed packets through them (xlate.hpp), and the answers to requests: FEATURES,
+// GET/SET_CONFIG, DESC, PORT_DESC, BARRIER and ROLE_REQUEST in OpenFlow 1.0 and 1.3; FLOW_MOD
+// and flow/aggregate statistics in 1.3. A FLOW_MOD takes effect before its reply (and so before a
+// BARRIER reply): the bridge's megaflows are removed at once. The bridge's internal port is
 // the OpenFlow LOCAL port, as in Open vSwitch. Requests it cannot carry out are answered with the
 // specification's ERROR (malformed ones with the type and code the decoder maps them to).
 // Thread: the io_context's thread only.
@@ -9,13 +11,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "base/asio.hpp"
 #include "base/result.hpp"
+#include "datapath/upcall.hpp"
 #include "vswitchd/ofconn/conn_manager.hpp"
+#include "vswitchd/ofproto/flow_tables.hpp"
 
 namespace vs {
 
@@ -36,23 +41,41 @@ struct OfSwitchInfo {
 class OfBridge : private OfMessageHandler {
   public:
     using InfoSource = std::function<OfSwitchInfo()>;
+    using Normal = std::function<bool(const Upcall&, UpcallDecision&)>;
 
+    // `revalidate` removes the datapath's megaflows of this bridge (after a table change, so
+    // the next packets see the new rules); `now_ms` is the datapath clock.
     OfBridge(boost::asio::io_context& io, const std::string& bridge, const std::string& rundir,
-             InfoSource info);
+             InfoSource info, std::function<void()> revalidate, std::function<uint64_t()> now_ms);
     Result<void> start() { return conns_.start(); }
     ConnManager& conns() { return conns_; }
     const ConnManager& conns() const { return conns_; }
+    const FlowTables& tables() const { return tables_; }
+
+    // The bridge's datapath ports and its internal port (the OpenFlow LOCAL port).
+    void set_ports(std::vector<uint32_t> ports, std::optional<uint32_t> local);
+    // A missed packet through the flow tables (xlate.hpp); NORMAL is `normal`.
+    bool handle_upcall(const Upcall& upcall, UpcallDecision& decision, const Normal& normal);
 
   private:
     void handle_message(OfConnection& conn, std::span<const uint8_t> message) override;
     void handle10(OfConnection& conn, std::span<const uint8_t> message);
     void handle13(OfConnection& conn, std::span<const uint8_t> message);
+    std::optional<openflow::SpecError> flow_mod13(const of13::FlowMod& fm);
+    std::vector<of13::FlowStats> flow_stats13(const of13::FlowStatsRequest& request) const;
+    void packet_in13(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len);
 
     std::string name_;
     InfoSource info_;
     ConnManager conns_;
     uint16_t config_flags_ = 0;     // SET_CONFIG's flags (fragment handling)
     uint16_t miss_send_len_ = 128;  // SET_CONFIG's miss_send_len (the specification's default)
+    FlowTables tables_;
+    std::vector<uint32_t> ports_;
+    std::optional<uint32_t> local_port_;
+    OfPortMap port_map_;
+    std::function<void()> revalidate_;
+    std::function<uint64_t()> now_ms_;
 };
 
 }  // namespace vs

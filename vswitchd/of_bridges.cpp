@@ -1,5 +1,6 @@
 // SwitchDaemon's OpenFlow side: an OfBridge per bridge, its controllers from the DB, and
 // Controller status written back.
+#include <algorithm>
 #include <charconv>
 
 #include "base/log.hpp"
@@ -34,8 +35,9 @@ void SwitchDaemon::sync_openflow() {
     for (const auto& [name, bridge] : bridges_) {
         auto& of = of_bridges_[name];
         if (!of) {
-            of = std::make_unique<OfBridge>(io_, name, config_.rundir,
-                                            [this, name = name] { return of_switch_info(name); });
+            of = std::make_unique<OfBridge>(
+                io_, name, config_.rundir, [this, name = name] { return of_switch_info(name); },
+                [this, name = name] { revalidate_bridge(name); }, [this] { return dp_->now_ms(); });
             if (auto ok = of->start(); !ok) {
                 VS_WARN(of_bridges_log, "bridge {}: OpenFlow management socket: {}", name,
                         ok.error().message);
@@ -49,11 +51,27 @@ void SwitchDaemon::sync_openflow() {
                 });
             });
         }
+        std::vector<uint32_t> ports = bridge->port_numbers();
+        std::optional<uint32_t> local;
+        if (auto p = bridge->ports().find(name); p != bridge->ports().end())
+            local = p->second.port_no;
+        of->set_ports(std::move(ports), local);
         auto c = controllers.find(name);
         of->conns().set_controllers(c == controllers.end() ? std::vector<WantedController>{}
                                                            : c->second);
     }
     write_controller_status(false);
+}
+
+// A table change may alter any decision of this bridge: its megaflows go, and the next packets
+// come up through the new rules.
+void SwitchDaemon::revalidate_bridge(const std::string& bridge) {
+    auto b = bridges_.find(bridge);
+    if (b == bridges_.end()) return;
+    const std::vector<uint32_t> ports = b->second->port_numbers();
+    dp_->delete_flows([&](const FlowView& f) {
+        return std::find(ports.begin(), ports.end(), f.key.in_port) != ports.end();
+    });
 }
 
 OfSwitchInfo SwitchDaemon::of_switch_info(const std::string& bridge) const {

@@ -137,8 +137,13 @@ Result<void> SwitchDaemon::del_port(const std::string& name) {
 bool SwitchDaemon::handle(const Upcall& upcall, UpcallDecision& decision) {
     auto it = port_owner_.find(upcall.key.in_port);
     if (it == port_owner_.end()) return false;  // a port on its way out
-    note_learning(*it->second, upcall.key);
-    return it->second->learning().handle(upcall, decision);
+    Bridge& bridge = *it->second;
+    note_learning(bridge, upcall.key);
+    auto of = of_bridges_.find(bridge.name());
+    if (of == of_bridges_.end()) return bridge.learning().handle(upcall, decision);
+    return of->second->handle_upcall(upcall, decision, [&](const Upcall& u, UpcallDecision& d) {
+        return bridge.learning().handle(u, d);
+    });
 }
 
 // Upcalls are drained as fast as they come while there are any, then every millisecond: the

@@ -96,6 +96,7 @@ class SwitchDaemon : private UpcallHandler {
     void sync_openflow();
     OfSwitchInfo of_switch_info(const std::string& bridge) const;
     void write_controller_status(bool refresh);
+    void revalidate_bridge(const std::string& bridge);
     void schedule_maintenance();
     // daemon_reports.cpp: counting ports and bridges that came and went since the last call
     // (after every reconcile), the once-a-second sample, and the periodic write-backs

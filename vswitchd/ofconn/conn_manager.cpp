@@ -364,3 +364,18 @@ std::vector<std::shared_ptr<OfConnection>> ConnManager::channels() const {
 }
 
 }  // namespace vs
+
+namespace vs {
+
+std::vector<std::shared_ptr<OfConnection>> ConnManager::controller_channels() const {
+    std::vector<std::shared_ptr<OfConnection>> out;
+    for (const auto& t : targets_) {
+        if (t->conn && t->conn->version() != 0) out.push_back(t->conn);
+    }
+    for (const auto& [conn, owner] : accepted_) {
+        if (conn->version() != 0 && !owner.expired()) out.push_back(conn);
+    }
+    return out;
+}
+
+}  // namespace vs

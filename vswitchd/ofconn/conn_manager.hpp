@@ -48,6 +48,8 @@ class ConnManager : private OfHandler {
     std::map<ovsdb::Uuid, ControllerStatus> status() const;
     // Open channels whose version is agreed: management connections and controllers.
     std::vector<std::shared_ptr<OfConnection>> channels() const;
+    // Those of them that belong to Controller targets (asynchronous messages go there).
+    std::vector<std::shared_ptr<OfConnection>> controller_channels() const;
     std::string mgmt_path() const { return rundir_ + "/" + bridge_ + ".mgmt"; }
     // Called when a controller's state changes (to write its status promptly).
     void on_status_change(std::function<void()> fn) { status_changed_ = std::move(fn); }

@@ -1,0 +1,225 @@
+// FlowTables: FLOW_MOD semantics of OpenFlow 1.3.5 section 6.4.
+#include "vswitchd/ofproto/flow_tables.hpp"
+
+#include <algorithm>
+
+namespace vs {
+
+namespace {
+
+using Cmd = of13::FlowModCommand;
+
+openflow::SpecError flow_mod_failed(of13::FlowModFailedCode code) {
+    return {static_cast<uint16_t>(of13::ErrorType::kFlowModFailed), static_cast<uint16_t>(code)};
+}
+openflow::SpecError bad_instruction(of13::BadInstructionCode code) {
+    return {static_cast<uint16_t>(of13::ErrorType::kBadInstruction), static_cast<uint16_t>(code)};
+}
+openflow::SpecError bad_action(of13::BadActionCode code) {
+    return {static_cast<uint16_t>(of13::ErrorType::kBadAction), static_cast<uint16_t>(code)};
+}
+
+std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>& actions) {
+    for (const of13::Action& a : actions) {
+        if (const auto* out = std::get_if<of13::ActionOutput>(&a)) {
+            if (out->port == 0 ||
+                (out->port > of13::port_no::kMax && out->port < of13::port_no::kInPort) ||
+                out->port == of13::port_no::kAny) {
+                return bad_action(of13::BadActionCode::kBadOutPort);
+            }
+            continue;
+        }
+        if (const auto* set = std::get_if<of13::ActionSetField>(&a)) {
+            using F = of13::OxmField;
+            static constexpr F kSettable[] = {F::kEthDst, F::kEthSrc,  F::kVlanVid, F::kVlanPcp,
+                                              F::kIpDscp, F::kIpv4Src, F::kIpv4Dst, F::kTcpSrc,
+                                              F::kTcpDst, F::kUdpSrc,  F::kUdpDst};
+            const bool ok = set->field.oxm_class == of13::kOxmClassBasic && !set->field.has_mask &&
+                            std::any_of(std::begin(kSettable), std::end(kSettable),
+                                        [&](F f) { return set->field.is(f); });
+            if (!ok) return bad_action(of13::BadActionCode::kBadSetType);
+            continue;
+        }
+        const bool supported = std::holds_alternative<of13::ActionPushVlan>(a) ||
+                               std::holds_alternative<of13::ActionPopVlan>(a) ||
+                               std::holds_alternative<of13::ActionDecNwTtl>(a);
+        if (!supported) return bad_action(of13::BadActionCode::kBadType);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<openflow::SpecError> check_instructions(const std::vector<of13::Instruction>& ins,
+                                                      uint8_t table_id) {
+    for (const of13::Instruction& i : ins) {
+        if (const auto* go = std::get_if<of13::InstructionGotoTable>(&i)) {
+            if (go->table_id <= table_id || go->table_id >= FlowTables::kNumTables) {
+                return bad_instruction(of13::BadInstructionCode::kBadTableId);
+            }
+        } else if (const auto* apply = std::get_if<of13::InstructionApplyActions>(&i)) {
+            if (auto e = check_actions(apply->actions)) return e;
+        } else if (const auto* write = std::get_if<of13::InstructionWriteActions>(&i)) {
+            if (auto e = check_actions(write->actions)) return e;
+        } else if (!std::holds_alternative<of13::InstructionClearActions>(i) &&
+                   !std::holds_alternative<of13::InstructionWriteMetadata>(i)) {
+            return bad_instruction(of13::BadInstructionCode::kUnsupInst);  // meter, experimenter
+        }
+    }
+    return std::nullopt;
+}
+
+bool rule_outputs_to(const OfRule& rule, uint32_t port) {
+    if (port == of13::port_no::kAny) return true;
+    auto has = [&](const std::vector<of13::Action>& actions) {
+        return std::any_of(actions.begin(), actions.end(), [&](const of13::Action& a) {
+            const auto* out = std::get_if<of13::ActionOutput>(&a);
+            return out && out->port == port;
+        });
+    };
+    for (const of13::Instruction& i : rule.instructions) {
+        if (const auto* apply = std::get_if<of13::InstructionApplyActions>(&i)) {
+            if (has(apply->actions)) return true;
+        } else if (const auto* write = std::get_if<of13::InstructionWriteActions>(&i)) {
+            if (has(write->actions)) return true;
+        }
+    }
+    return false;
+}
+
+FlowTables::FlowTables() : tables_(kNumTables) {
+    auto normal = std::make_shared<OfRule>();
+    normal->instructions.push_back(
+        of13::InstructionApplyActions{{of13::ActionOutput{of13::port_no::kNormal, 0}}});
+    tables_[0].push_back(std::move(normal));
+}
+
+bool FlowTables::selected(const OfRule& rule, const RuleFilter& filter) const {
+    return (filter.table_id == 0xff || rule.table_id == filter.table_id) &&
+           (rule.cookie & filter.cookie_mask) == (filter.cookie & filter.cookie_mask) &&
+           filter.match.covers(rule.match) && rule_outputs_to(rule, filter.out_port);
+}
+
+std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
+                                                        const OfMatch& match, uint64_t now_ms) {
+    const bool strict = fm.command == Cmd::kModifyStrict || fm.command == Cmd::kDeleteStrict;
+    const bool all_tables = fm.table_id == 0xff;
+    if (fm.table_id >= kNumTables &&
+        !(all_tables && (fm.command == Cmd::kDelete || fm.command == Cmd::kDeleteStrict))) {
+        return flow_mod_failed(of13::FlowModFailedCode::kBadTableId);
+    }
+    if (fm.command == Cmd::kAdd || fm.command == Cmd::kModify || fm.command == Cmd::kModifyStrict) {
+        if (auto e = check_instructions(fm.instructions, fm.table_id)) return e;
+    }
+    auto same_rule = [&](const OfRule& r) { return r.priority == fm.priority && r.match == match; };
+    switch (fm.command) {
+        case Cmd::kAdd: {
+            auto& table = tables_[fm.table_id];
+            if (fm.flags & of13::flow_mod_flags::kCheckOverlap) {
+                // Overlap: same priority and some packet could match both.
+                for (const RulePtr& r : table) {
+                    if (r->priority != fm.priority) continue;
+                    bool disjoint = false;
+                    for (size_t w = 0; w < FlowKey::kWords && !disjoint; ++w) {
+                        const uint64_t both = r->match.mask.words()[w] & match.mask.words()[w];
+                        disjoint =
+                            (r->match.key.words()[w] & both) != (match.key.words()[w] & both);
+                    }
+                    if (!disjoint) return flow_mod_failed(of13::FlowModFailedCode::kOverlap);
+                }
+            }
+            auto rule = std::make_shared<OfRule>();
+            rule->table_id = fm.table_id;
+            rule->priority = fm.priority;
+            rule->match = match;
+            rule->cookie = fm.cookie;
+            rule->idle_timeout = fm.idle_timeout;
+            rule->hard_timeout = fm.hard_timeout;
+            rule->flags = fm.flags;
+            rule->instructions = fm.instructions;
+            rule->created_ms = now_ms;
+            auto it = std::find_if(table.begin(), table.end(),
+                                   [&](const RulePtr& r) { return same_rule(*r); });
+            if (it != table.end()) {
+                // An identical rule is replaced; its counters carry over unless RESET_COUNTS.
+                if (!(fm.flags & of13::flow_mod_flags::kResetCounts)) {
+                    rule->packets = (*it)->packets;
+                    rule->bytes = (*it)->bytes;
+                }
+                *it = std::move(rule);
+            } else {
+                auto pos = std::find_if(table.begin(), table.end(), [&](const RulePtr& r) {
+                    return r->priority < fm.priority;
+                });
+                table.insert(pos, std::move(rule));
+            }
+            break;
+        }
+        case Cmd::kModify:
+        case Cmd::kModifyStrict: {
+            RuleFilter filter{fm.table_id, match, of13::port_no::kAny, fm.cookie, fm.cookie_mask};
+            for (auto& table : tables_) {
+                for (RulePtr& r : table) {
+                    if (!(strict ? same_rule(*r) && r->table_id == fm.table_id
+                                 : selected(*r, filter))) {
+                        continue;
+                    }
+                    auto changed = std::make_shared<OfRule>(*r);
+                    changed->instructions = fm.instructions;
+                    if (fm.flags & of13::flow_mod_flags::kResetCounts)
+                        changed->packets = changed->bytes = 0;
+                    r = std::move(changed);
+                }
+            }
+            break;
+        }
+        case Cmd::kDelete:
+        case Cmd::kDeleteStrict: {
+            RuleFilter filter{fm.table_id, match, fm.out_port, fm.cookie, fm.cookie_mask};
+            for (auto& table : tables_) {
+                std::erase_if(table, [&](const RulePtr& r) {
+                    if (strict) {
+                        return (all_tables || r->table_id == fm.table_id) && same_rule(*r) &&
+                               rule_outputs_to(*r, fm.out_port) &&
+                               (r->cookie & fm.cookie_mask) == (fm.cookie & fm.cookie_mask);
+                    }
+                    return selected(*r, filter);
+                });
+            }
+            break;
+        }
+        default:
+            return flow_mod_failed(of13::FlowModFailedCode::kBadCommand);
+    }
+    ++version_;
+    return std::nullopt;
+}
+
+OfRule* FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
+                           uint64_t& metadata_looked) const {
+    for (const RulePtr& r : tables_[table]) {
+        for (size_t w = 0; w < FlowKey::kWords; ++w)
+            looked.words()[w] |= r->match.mask.words()[w];
+        metadata_looked |= r->match.metadata_mask;
+        if (r->match.matches(key, metadata)) return r.get();
+    }
+    return nullptr;
+}
+
+void FlowTables::for_each(const RuleFilter& filter,
+                          const std::function<void(const RulePtr&)>& fn) const {
+    for (const auto& table : tables_) {
+        for (const RulePtr& r : table) {
+            if (selected(*r, filter)) fn(r);
+        }
+    }
+}
+
+size_t FlowTables::size() const {
+    size_t n = 0;
+    for (const auto& t : tables_)
+        n += t.size();
+    return n;
+}
+
+}  // namespace vs

@@ -1,0 +1,81 @@
+// FlowTables: a bridge's OpenFlow tables (254 of them) holding rules in OpenFlow 1.3 terms, and
+// FLOW_MOD's add / modify / modify_strict / delete / delete_strict on them. A new bridge's table
+// 0 holds "priority=0 actions=NORMAL", as Open vSwitch's does, so it starts as a learning switch.
+// Lookup is a priority-ordered scan that reports every rule it examined, so the caller can make
+// a megaflow mask covering exactly what the decision depended on.
+// Thread: the control thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "openflow/of13.hpp"
+#include "vswitchd/ofproto/of_match.hpp"
+
+namespace vs {
+
+struct OfRule {
+    uint8_t table_id = 0;
+    uint16_t priority = 0;
+    OfMatch match;
+    uint64_t cookie = 0;
+    uint16_t idle_timeout = 0, hard_timeout = 0, flags = 0;
+    std::vector<of13::Instruction> instructions;
+    uint64_t created_ms = 0;
+    uint64_t packets = 0, bytes = 0;
+};
+
+using RulePtr = std::shared_ptr<OfRule>;
+
+// Which rules a non-strict FLOW_MOD or a flow statistics request selects.
+struct RuleFilter {
+    uint8_t table_id = 0xff;         // 0xff: all tables
+    OfMatch match;                   // rules at least as specific
+    uint32_t out_port = 0xffffffff;  // OFPP_ANY: no restriction
+    uint64_t cookie = 0, cookie_mask = 0;
+};
+
+class FlowTables {
+  public:
+    static constexpr uint8_t kNumTables = 254;
+
+    FlowTables();
+    // Sets the creation time of the rules there are (the default rule of a new bridge).
+    void stamp(uint64_t now_ms) {
+        for (auto& t : tables_) {
+            for (RulePtr& r : t)
+                r->created_ms = now_ms;
+        }
+    }
+
+    // Applies a FLOW_MOD whose match is already converted; nullopt on success, else the ERROR
+    // to send. `now_ms` stamps new rules.
+    std::optional<openflow::SpecError> flow_mod(const of13::FlowMod& fm, const OfMatch& match,
+                                                uint64_t now_ms);
+    // The highest-priority rule of `table` matching (key, metadata), or null. Every rule
+    // examined adds its mask to `looked` / `metadata_looked`.
+    OfRule* lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
+                   uint64_t& metadata_looked) const;
+    void for_each(const RuleFilter& filter, const std::function<void(const RulePtr&)>& fn) const;
+    size_t size() const;
+    // Bumped on every change: megaflows made before it may be stale.
+    uint64_t version() const { return version_; }
+
+  private:
+    bool selected(const OfRule& rule, const RuleFilter& filter) const;
+
+    std::vector<std::vector<RulePtr>> tables_;  // each sorted by priority, highest first
+    uint64_t version_ = 0;
+};
+
+// True when `rule` has an output to `port` (OFPP_ANY: always) in its apply- or write-actions.
+bool rule_outputs_to(const OfRule& rule, uint32_t port);
+// Checks instructions and actions a FLOW_MOD may carry here; the ERROR for the first one that
+// cannot be carried out.
+std::optional<openflow::SpecError> check_instructions(const std::vector<of13::Instruction>& ins,
+                                                      uint8_t table_id);
+
+}  // namespace vs

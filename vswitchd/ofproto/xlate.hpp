@@ -1,0 +1,44 @@
+// xlate: runs a missed packet through a bridge's OpenFlow tables and turns what the rules do into
+// datapath actions and a megaflow mask. The mask holds in_port, every field of every rule
+// examined on the way (higher-priority rules that did not match included) and whatever the
+// NORMAL action's learning switch looked at, so the megaflow is never broader than the decision.
+// Supported: apply/write/clear-actions, write-metadata, goto-table; output to a port, IN_PORT,
+// LOCAL, FLOOD, ALL, NORMAL, CONTROLLER; set-field of Ethernet, VLAN, IPv4 and L4 port fields;
+// push/pop VLAN; dec TTL. A packet sent to the controller is not cached (every such packet comes
+// to the control thread), and a table miss drops, as OpenFlow 1.3 says.
+// Thread: the control thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "datapath/upcall.hpp"
+#include "vswitchd/ofproto/flow_tables.hpp"
+
+namespace vs {
+
+struct XlateEnv {
+    const FlowTables& tables;
+    const OfPortMap& ports;
+    const std::vector<uint32_t>& bridge_ports;  // datapath numbers, for FLOOD and ALL
+    std::optional<uint32_t> local_port;         // the bridge's internal port, datapath number
+    // The NORMAL action: the bridge's learning switch.
+    std::function<bool(const Upcall&, UpcallDecision&)> normal;
+};
+
+struct XlateResult {
+    std::vector<OfRule*> rules;  // the rules that matched, in pipeline order
+    bool to_controller = false;
+    uint16_t controller_max_len = 0;
+    uint8_t controller_table = 0;
+    uint64_t controller_cookie = 0;
+};
+
+// Fills `decision` (actions, mask, install) for `upcall`. Returns false when the NORMAL action's
+// handler could not decide.
+bool xlate(const XlateEnv& env, const Upcall& upcall, UpcallDecision& decision,
+           XlateResult& result);
+
+}  // namespace vs
