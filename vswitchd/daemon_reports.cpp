@@ -110,6 +110,7 @@ void SwitchDaemon::note_learning(Bridge& bridge, const FlowKey& key) {
 void SwitchDaemon::on_second() {
     (void)coverage();
     coverage_.sample();
+    harvest_rule_counters();
     const uint64_t now = dp_->now_ms();
     if (now - last_stats_ms_ >= stats_update_interval_ms(db())) {
         last_stats_ms_ = now;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "base/log.hpp"
 #include "openflow/of10.hpp"
@@ -63,6 +64,14 @@ std::vector<of10::PhyPort> ports10(const OfSwitchInfo& info) {
     return out;
 }
 
+std::string megaflow_id(unsigned pmd, const FlowKey& key, const FlowMask& mask) {
+    std::string id(sizeof pmd + 2 * sizeof(FlowKey), '\0');
+    std::memcpy(id.data(), &pmd, sizeof pmd);
+    std::memcpy(id.data() + sizeof pmd, &key, sizeof key);
+    std::memcpy(id.data() + sizeof pmd + sizeof key, &mask, sizeof mask);
+    return id;
+}
+
 template <class Message, class Body>
 void reply(OfConnection& conn, uint32_t xid, Body body) {
     conn.send(encode(Message{xid, std::move(body)}));
@@ -97,7 +106,13 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
     XlateResult result;
     const XlateEnv env{tables_, port_map_, ports_, local_port_, normal};
     const bool ok = xlate(env, upcall, decision, result);
-    for (OfRule* rule : result.rules) {
+    if (decision.install && !result.rules.empty()) {
+        Attribution& a = attribution_[megaflow_id(upcall.pmd, apply_mask(upcall.key, decision.mask),
+                                                  decision.mask)];
+        a.rules.assign(result.rules.begin(), result.rules.end());
+        a.packets = a.bytes = 0;
+    }
+    for (const RulePtr& rule : result.rules) {
         if (!(rule->flags & of13::flow_mod_flags::kNoPktCounts)) ++rule->packets;
         if (!(rule->flags & of13::flow_mod_flags::kNoBytCounts))
             rule->bytes += upcall.packet.size();
@@ -107,6 +122,27 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
                     result.controller_max_len);
     }
     return ok;
+}
+
+void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
+    std::map<std::string, Attribution, std::less<>> alive;
+    for (const FlowInfo& f : flows) {
+        auto it = attribution_.find(megaflow_id(f.pmd, f.key, f.mask));
+        if (it == attribution_.end()) continue;
+        Attribution& a = it->second;
+        const uint64_t packets = f.packets >= a.packets ? f.packets - a.packets : f.packets;
+        const uint64_t bytes = f.bytes >= a.bytes ? f.bytes - a.bytes : f.bytes;
+        for (const auto& weak : a.rules) {
+            if (auto rule = weak.lock()) {
+                if (!(rule->flags & of13::flow_mod_flags::kNoPktCounts)) rule->packets += packets;
+                if (!(rule->flags & of13::flow_mod_flags::kNoBytCounts)) rule->bytes += bytes;
+            }
+        }
+        a.packets = f.packets;
+        a.bytes = f.bytes;
+        alive.insert(attribution_.extract(it));
+    }
+    attribution_ = std::move(alive);
 }
 
 void OfBridge::packet_in13(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len) {
@@ -202,8 +238,10 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
     } else if (const auto* fm = std::get_if<FlowMod>(&body)) {
         if (auto e = flow_mod13(*fm)) conn.send_error(e->type, e->code, message, xid);
     } else if (const auto* fs = std::get_if<FlowStatsRequest>(&body)) {
+        if (megaflows_) harvest(megaflows_());
         reply<Message>(conn, xid, FlowStatsReply{0, flow_stats13(*fs)});
     } else if (const auto* as = std::get_if<AggregateStatsRequest>(&body)) {
+        if (megaflows_) harvest(megaflows_());
         AggregateStatsReply r;
         const FlowStatsRequest fs{0,          as->table_id,    as->out_port, as->out_group,
                                   as->cookie, as->cookie_mask, as->match};

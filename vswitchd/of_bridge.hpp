@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +19,7 @@
 
 #include "base/asio.hpp"
 #include "base/result.hpp"
+#include "datapath/datapath.hpp"
 #include "datapath/upcall.hpp"
 #include "vswitchd/ofconn/conn_manager.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
@@ -54,8 +56,16 @@ class OfBridge : private OfMessageHandler {
 
     // The bridge's datapath ports and its internal port (the OpenFlow LOCAL port).
     void set_ports(std::vector<uint32_t> ports, std::optional<uint32_t> local);
-    // A missed packet through the flow tables (xlate.hpp); NORMAL is `normal`.
+    // A missed packet through the flow tables (xlate.hpp); NORMAL is `normal`. The megaflow it
+    // makes is remembered with the rules it came from, for their counters.
     bool handle_upcall(const Upcall& upcall, UpcallDecision& decision, const Normal& normal);
+    // Credits the rules with what their megaflows carried since the last call; `flows` is
+    // every megaflow of the datapath now (those gone are forgotten).
+    void harvest(const std::vector<FlowInfo>& flows);
+    // Where statistics requests get the megaflows to harvest first.
+    void set_megaflow_source(std::function<std::vector<FlowInfo>()> source) {
+        megaflows_ = std::move(source);
+    }
 
   private:
     void handle_message(OfConnection& conn, std::span<const uint8_t> message) override;
@@ -76,6 +86,13 @@ class OfBridge : private OfMessageHandler {
     OfPortMap port_map_;
     std::function<void()> revalidate_;
     std::function<uint64_t()> now_ms_;
+    // Megaflow (PMD, masked key, mask) -> the rules it was made from and what was credited.
+    struct Attribution {
+        std::vector<std::weak_ptr<OfRule>> rules;
+        uint64_t packets = 0, bytes = 0;
+    };
+    std::map<std::string, Attribution, std::less<>> attribution_;
+    std::function<std::vector<FlowInfo>()> megaflows_;
 };
 
 }  // namespace vs

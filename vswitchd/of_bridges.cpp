@@ -42,6 +42,7 @@ void SwitchDaemon::sync_openflow() {
                 VS_WARN(of_bridges_log, "bridge {}: OpenFlow management socket: {}", name,
                         ok.error().message);
             }
+            of->set_megaflow_source([this] { return dp_->dump_flows(); });
             of->conns().on_status_change([this] {
                 if (controller_status_posted_) return;
                 controller_status_posted_ = true;
@@ -68,6 +69,9 @@ void SwitchDaemon::sync_openflow() {
 void SwitchDaemon::revalidate_bridge(const std::string& bridge) {
     auto b = bridges_.find(bridge);
     if (b == bridges_.end()) return;
+    if (auto of = of_bridges_.find(bridge); of != of_bridges_.end()) {
+        of->second->harvest(dp_->dump_flows());  // count what the old megaflows carried
+    }
     const std::vector<uint32_t> ports = b->second->port_numbers();
     dp_->delete_flows([&](const FlowView& f) {
         return std::find(ports.begin(), ports.end(), f.key.in_port) != ports.end();
@@ -95,6 +99,13 @@ OfSwitchInfo SwitchDaemon::of_switch_info(const std::string& bridge) const {
     });
     info.datapath_id = parse_dpid(datapath_id(bridge, local_mac, requested));
     return info;
+}
+
+void SwitchDaemon::harvest_rule_counters() {
+    if (of_bridges_.empty()) return;
+    const std::vector<FlowInfo> flows = dp_->dump_flows();
+    for (auto& [name, of] : of_bridges_)
+        of->harvest(flows);
 }
 
 void SwitchDaemon::write_controller_status(bool refresh) {

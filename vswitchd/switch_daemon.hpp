@@ -97,6 +97,8 @@ class SwitchDaemon : private UpcallHandler {
     OfSwitchInfo of_switch_info(const std::string& bridge) const;
     void write_controller_status(bool refresh);
     void revalidate_bridge(const std::string& bridge);
+    // Once a second: OpenFlow rules are credited with their megaflows' traffic.
+    void harvest_rule_counters();
     void schedule_maintenance();
     // daemon_reports.cpp: counting ports and bridges that came and went since the last call
     // (after every reconcile), the once-a-second sample, and the periodic write-backs

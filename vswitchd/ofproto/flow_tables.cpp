@@ -195,13 +195,13 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
     return std::nullopt;
 }
 
-OfRule* FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
+RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
                            uint64_t& metadata_looked) const {
     for (const RulePtr& r : tables_[table]) {
         for (size_t w = 0; w < FlowKey::kWords; ++w)
             looked.words()[w] |= r->match.mask.words()[w];
         metadata_looked |= r->match.metadata_mask;
-        if (r->match.matches(key, metadata)) return r.get();
+        if (r->match.matches(key, metadata)) return r;
     }
     return nullptr;
 }

@@ -57,7 +57,7 @@ class FlowTables {
                                                 uint64_t now_ms);
     // The highest-priority rule of `table` matching (key, metadata), or null. Every rule
     // examined adds its mask to `looked` / `metadata_looked`.
-    OfRule* lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
+    RulePtr lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
                    uint64_t& metadata_looked) const;
     void for_each(const RuleFilter& filter, const std::function<void(const RulePtr&)>& fn) const;
     size_t size() const;

@@ -153,10 +153,10 @@ struct Run {
         for (std::optional<uint8_t> table = 0; table;) {
             const uint8_t t = *table;
             table.reset();
-            OfRule* rule = env.tables.lookup(t, key, metadata, decision.mask, metadata_looked);
+            RulePtr rule = env.tables.lookup(t, key, metadata, decision.mask, metadata_looked);
             if (!rule) break;  // table miss: drop
             result.rules.push_back(rule);
-            last = rule;
+            last = rule.get();
             last_table = t;
             for (const of13::Instruction& ins : rule->instructions) {
                 if (const auto* apply_ins = std::get_if<of13::InstructionApplyActions>(&ins)) {

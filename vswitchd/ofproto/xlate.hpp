@@ -29,7 +29,7 @@ struct XlateEnv {
 };
 
 struct XlateResult {
-    std::vector<OfRule*> rules;  // the rules that matched, in pipeline order
+    std::vector<RulePtr> rules;  // the rules that matched, in pipeline order
     bool to_controller = false;
     uint16_t controller_max_len = 0;
     uint8_t controller_table = 0;
