@@ -1,0 +1,238 @@
+"""vmctl end to end: a QEMU guest (KVM where it boots, TCG here) on a bridge through vhost-user
+and a container on the same bridge through a veth ping each other through vswitchd; suspend
+stops the guest's traffic and resume restores it; shutdown is graceful (the guest sees the ACPI
+power button, the container's init SIGPWR); destroy removes the switch port; undefine removes
+the definition, which otherwise survives a restart of the switch; bad definitions fail with one
+line and change nothing. Guest images come from scripts/build-guest-images (Debian packages,
+cached in the build directory)."""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from test_vswitchd_db import DbSwitch
+from vsenv import BIN_DIR, SwitchTest, run, wait_for
+
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+IMAGES = os.environ.get("VS_GUEST_IMAGES") or os.path.join(BIN_DIR, "..", "guest-images")
+
+
+def build_images():
+    p = subprocess.run([os.path.join(REPO, "scripts", "build-guest-images"), IMAGES],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        raise RuntimeError(f"build-guest-images failed:\n{p.stdout}{p.stderr}")
+
+
+class Vmctl(SwitchTest):
+    def setUp(self):
+        super().setUp()
+        for tool in ("qemu-system-x86_64", "nsenter"):
+            if shutil.which(tool) is None:
+                raise RuntimeError(f"{tool} is missing: run scripts/install-deps.sh")
+        build_images()
+        self.kernel = os.path.join(IMAGES, "vmlinux")
+        self.initrd = os.path.join(IMAGES, "initrd.img")
+        self.rootfs = os.path.join(IMAGES, "rootfs")
+        t = self.tag
+        self.br = f"brvm{t}"
+        self.net = f"10.79.{t % 200}"
+        self.vm, self.ct = f"vm{t}", f"ct{t}"
+        self.dbdir = tempfile.mkdtemp(prefix="vs-e2e-vm-")
+        self.addCleanup(shutil.rmtree, self.dbdir, True)
+        self.start_switch()
+        self.addCleanup(self.kill_guests)
+
+    def start_switch(self):
+        self.switch = DbSwitch(self.dbdir)
+        run(f"{BIN_DIR}/vsctl --db=unix:{self.switch.db_sock} --timeout=20 --may-exist "
+            f"add-br {self.br}")
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def vmctl(self, *args, check=True, timeout=150):
+        env = dict(os.environ, VS_RUNDIR=self.switch.rundir)
+        p = subprocess.run([os.path.join(BIN_DIR, "vmctl"), *args], capture_output=True,
+                           text=True, timeout=timeout, env=env)
+        if check and p.returncode != 0:
+            raise AssertionError(f"vmctl {' '.join(args)} failed ({p.returncode}): {p.stderr}"
+                                 f"\n{self.switch.log_text()}")
+        return p
+
+    def guest_file(self, name, file):
+        return os.path.join(self.switch.rundir, "guests", name, file)
+
+    def kill_guests(self):
+        """Ends what the supervisors started, by their recorded pids, even if a test failed
+        half-way (destroy first: it also removes ports and veths)."""
+        gdir = os.path.join(self.switch.rundir, "guests")
+        if not os.path.isdir(gdir):
+            return
+        for name in os.listdir(gdir):
+            if os.path.exists(os.path.join(gdir, name, "guest.pid")):
+                self.vmctl("destroy", name, check=False, timeout=30)
+            for f in ("guest.pid", "supervisor.pid"):
+                try:
+                    with open(os.path.join(gdir, name, f)) as fh:
+                        os.kill(int(fh.read()), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+
+    def define_vm(self, name=None, ip_last=1):
+        name = name or self.vm
+        self.vmctl("define", "--name", name, "--type", "kvm", "--memory", "256", "--vcpus", "1",
+                   "--kernel", self.kernel, "--initrd", self.initrd, "--cmdline", "quiet",
+                   "--network", f"bridge={self.br},type=vhostuser,ip={self.net}.{ip_last}/24")
+
+    def define_ct(self, name=None, ip_last=2):
+        name = name or self.ct
+        self.vmctl("define", "--name", name, "--type", "lxc", "--memory", "64", "--rootfs",
+                   self.rootfs, "--network", f"bridge={self.br},ip={self.net}.{ip_last}/24")
+
+    def ct_ping(self, ip, count=1, wait=1):
+        p = self.vmctl("exec", self.ct, "--", "ping", "-c", str(count), "-W", str(wait), ip,
+                       check=False, timeout=count * wait + 10)
+        m = re.search(r"(\d+) packets received", p.stdout)
+        return int(m.group(1)) if m else 0
+
+    def console_ping(self, ip):
+        """Types a ping into the VM's serial console (its init runs a shell there) and reads
+        the answer from the console socket."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.guest_file(self.vm, "console.sock"))
+            s.settimeout(0.2)
+            # Typed slowly: the UART takes 16 bytes at a time.
+            for ch in f"ping -c 3 -W 1 {ip}\n":
+                s.sendall(ch.encode())
+                time.sleep(0.01)
+            out, deadline = b"", time.time() + 30
+            while time.time() < deadline:
+                try:
+                    out += s.recv(4096)
+                except socket.timeout:
+                    pass
+                m = re.search(rb"(\d+) packets received", out)
+                if m:
+                    return int(m.group(1))
+            raise AssertionError(f"no ping statistics on the VM's console:\n{out[-1500:]}")
+
+    def ports(self):
+        return run(f"{BIN_DIR}/vsctl --db=unix:{self.switch.rundir}/db.sock list-ports "
+                   f"{self.br}").split()
+
+    def names(self):
+        return [line.split()[1] for line in self.vmctl("list", "--all").stdout.splitlines()[2:]]
+
+    # --- tests -----------------------------------------------------------------------------
+
+    def test_vm_and_container_ping_through_the_switch(self):
+        self.define_vm()
+        self.define_ct()
+        self.assertEqual(self.vmctl("domstate", self.vm).stdout.strip(), "shut off")
+
+        t0 = time.time()
+        p = self.vmctl("start", self.vm)
+        self.assertIn("started", p.stdout)
+        vm_started = time.time() - t0
+        info = self.vmctl("dominfo", self.vm).stdout
+        accel = re.search(r"Accelerator:\s+(\S+)", info).group(1)
+        self.assertIn(accel, ("kvm", "tcg"))
+        if accel == "tcg":
+            self.assertIn("TCG", p.stderr)  # the fall-back is said, not silent
+        t1 = time.time()
+        self.vmctl("start", self.ct)
+        ct_started = time.time() - t1
+        self.assertIn(self.vmctl("domiflist", self.vm).stdout.split("\n")[2].split()[0],
+                      self.ports())
+        self.assertEqual(len(self.ports()), 2)
+
+        # The container's ping answers once the VM has booted and set eth0 from vs.ip=.
+        wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=90,
+                 what="the container pinging the VM")
+        boot_to_ping = time.time() - t0
+        print(f"\n  vm start {vm_started:.1f} s ({accel}), boot to ping {boot_to_ping:.1f} s; "
+              f"container start {ct_started:.2f} s")
+        self.assertEqual(self.console_ping(f"{self.net}.2"), 3)
+
+        # suspend stops the VM's traffic; resume brings it back.
+        self.vmctl("suspend", self.vm)
+        self.assertEqual(self.vmctl("domstate", self.vm).stdout.strip(), "paused")
+        self.assertEqual(self.ct_ping(f"{self.net}.1", count=2), 0)
+        self.vmctl("resume", self.vm)
+        self.assertEqual(self.vmctl("domstate", self.vm).stdout.strip(), "running")
+        wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=15, what="ping after resume")
+
+        # The container freezes and thaws the same way.
+        self.vmctl("suspend", self.ct)
+        self.assertEqual(self.vmctl("domstate", self.ct).stdout.strip(), "paused")
+        self.vmctl("resume", self.ct)
+        self.assertEqual(self.vmctl("domstate", self.ct).stdout.strip(), "running")
+        self.assertGreater(self.ct_ping(f"{self.net}.1"), 0)
+
+        # Graceful shutdown: the VM's init sees the power button, the container's SIGPWR;
+        # their ports leave the bridge.
+        self.vmctl("shutdown", self.vm)
+        self.vmctl("shutdown", self.ct)
+        wait_for(lambda: self.vmctl("domstate", self.vm).stdout.strip() == "shut off",
+                 timeout=30, what="the VM powering off")
+        wait_for(lambda: self.vmctl("domstate", self.ct).stdout.strip() == "shut off",
+                 timeout=15, what="the container halting")
+        with open(self.guest_file(self.vm, "console.log"), errors="replace") as f:
+            self.assertIn("power button pressed", f.read())
+        with open(self.guest_file(self.ct, "console.log"), errors="replace") as f:
+            self.assertIn("SIGPWR", f.read())
+        wait_for(lambda: self.ports() == [], timeout=10, what="ports removed after shutdown")
+
+        # destroy: the port is gone when it returns, and so is the host's veth end.
+        self.vmctl("start", self.ct)
+        port = self.ports()[0]
+        self.vmctl("destroy", self.ct)
+        self.assertEqual(self.ports(), [])
+        self.assertNotIn(port, run("ip -o link show"))
+        self.assertEqual(self.vmctl("domstate", self.ct).stdout.strip(), "shut off")
+
+        # undefine removes the definitions.
+        self.vmctl("undefine", self.vm)
+        self.vmctl("undefine", self.ct)
+        self.assertEqual(self.names(), [])
+
+    def test_bad_definitions_change_nothing(self):
+        self.define_ct()
+        before = self.names()
+        cases = {
+            "unknown bridge": ["--name", "x1", "--type", "lxc", "--rootfs", self.rootfs,
+                               "--network", "bridge=nosuchbr"],
+            "duplicate name": ["--name", self.ct, "--type", "lxc", "--rootfs", self.rootfs],
+            "missing kernel": ["--name", "x2", "--kernel", "/nonexistent/vmlinux"],
+            "no kernel": ["--name", "x3"],
+            "zero memory": ["--name", "x4", "--memory", "0", "--kernel", self.kernel],
+            "slash in name": ["--name", "a/b", "--kernel", self.kernel],
+        }
+        for what, args in cases.items():
+            p = self.vmctl("define", *args, check=False)
+            self.assertEqual(p.returncode, 1, f"{what}: {p.stderr}")
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, f"{what}: {p.stderr}")
+            self.assertTrue(p.stderr.startswith("vmctl: "), what)
+        self.assertEqual(self.names(), before)
+        self.assertEqual(self.vmctl("frobnicate", check=False).returncode, 2)
+        self.assertEqual(self.vmctl("start", "nosuchguest", check=False).returncode, 1)
+        self.assertEqual(self.vmctl("shutdown", self.ct, check=False).returncode, 1)
+
+    def test_definition_survives_a_switch_restart(self):
+        """The definition is in the switch's DB file: a new vswitchd on the same file has it."""
+        self.define_ct()
+        self.switch.stop()
+        self.switch = None
+        self.start_switch()
+        self.assertIn(self.ct, self.names())
+        self.assertIn(self.br, self.vmctl("domiflist", self.ct).stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
