@@ -363,6 +363,15 @@ class Gen:
               "uint8_t wire_type(const Body& body);",
               "const char* type_name(const Body& body);",
               "std::string to_string(const Message& msg);", "",
+              "// Encodes as one or more messages of at most max_size bytes: a multipart reply",
+              "// whose body is one list is split between elements (at least one per message),",
+              "// REPLY_MORE set on all but the last; any other message is encoded whole.",
+              "std::vector<std::vector<uint8_t>> encode_split(const Message& msg,",
+              "                                               size_t max_size = 65535);",
+              "// The ERROR reply to a request that failed to decode: the specification's",
+              "// type/code for the failure, the request's xid and its first 64 bytes.",
+              "Message error_reply(const openflow::DecodeError& error,",
+              "                    std::span<const uint8_t> request);", "",
               "// Pieces, for callers that embed them (e.g. a match or an action list).",
               "// decode() of a piece consumes exactly its bytes from `r` or fails."]
         for name in [n for _, n in s.order] + bodies:
@@ -408,6 +417,8 @@ class Gen:
               "    static Oxm make_bytes(OxmField f, std::span<const uint8_t> v,",
               "                          std::span<const uint8_t> m = {});",
               "};",
+              "// The first basic-class field f in a match's fields, or nullptr.",
+              "const Oxm* find_oxm(const std::vector<Oxm>& fields, OxmField f);",
               "void encode(openflow::Writer& w, const Oxm& v);",
               "bool decode(openflow::Reader& r, Oxm& v);",
               "void print(std::string& out, const Oxm& v);", ""]
@@ -775,6 +786,7 @@ class Gen:
               "    std::string out = \"xid=\";", "    openflow::put_uint(out, msg.xid);",
               "    out += ' ';", "    std::visit([&out](const auto& v) { print(out, v); }, msg.body);",
               "    return out;", "}", ""]
+        self.emit_split_and_error_reply(allm)
         # spec error mapping
         enums = {n: dict(items) for n, _, items in s.enums}
 
@@ -794,6 +806,51 @@ class Gen:
                      f"  // {t} {code}")
         t, code = s.errdefault
         c += [f"    return {{{num(t)}, {num(code)}}};  // {t} {code}", "}", ""]
+
+    def emit_split_and_error_reply(self, allm):
+        s, c = self.s, self.c
+        splittable = []
+        if s.mp:
+            for idx, (_, comp, mt) in enumerate(allm):
+                if (mt is not None and comp in [x for _, _, x in s.mpreplies]
+                        and len(comp.fields) == 1 and comp.fields[0].kind == "list"
+                        and comp.fields[0].elem not in INT_WIDTH):
+                    splittable.append((idx, comp, mt))
+        if splittable:
+            c += ["template <typename T>",
+                  "static std::vector<std::vector<uint8_t>> split_reply(uint32_t xid, "
+                  "uint16_t mp_type, uint16_t flags,",
+                  "                                                  const std::vector<T>& items, "
+                  "size_t max_size) {",
+                  f"    constexpr size_t kHead = openflow::kHeaderSize + 4 + {s.mp[2]};",
+                  "    std::vector<std::vector<uint8_t>> out;", "    std::vector<uint8_t> item;",
+                  "    size_t i = 0;", "    do {", "        std::vector<uint8_t> m;",
+                  "        Writer w(m);", "        w.u8(kVersion);", f"        w.u8({s.mp[1]});",
+                  "        w.u16(0);", "        w.u32(xid);", "        w.u16(mp_type);",
+                  "        w.u16(flags);", f"        w.zeros({s.mp[2]});",
+                  "        for (; i < items.size(); ++i) {", "            item.clear();",
+                  "            Writer iw(item);", "            encode(iw, items[i]);",
+                  "            if (m.size() + item.size() > max_size && m.size() > kHead) break;",
+                  "            m.insert(m.end(), item.begin(), item.end());", "        }",
+                  "        if (i < items.size()) w.patch16(10, flags | 1u);  // REPLY_MORE",
+                  "        w.patch16(2, m.size());", "        out.push_back(std::move(m));",
+                  "    } while (i < items.size());", "    return out;", "}", ""]
+        c += ["std::vector<std::vector<uint8_t>> encode_split(const Message& msg, "
+              "size_t max_size) {", "    (void)max_size;", "    switch (msg.body.index()) {"]
+        for idx, comp, mt in splittable:
+            c += [f"        case {idx}: {{", f"            const auto& v = std::get<{idx}>(msg.body);",
+                  f"            return split_reply(msg.xid, {mt:#x}, v.flags, v.{comp.fields[0].name}, "
+                  "max_size);", "        }"]
+        c += ["        default: break;", "    }", "    return {encode(msg)};", "}", ""]
+        err = next(comp for n, _, comp in s.messages if n == "ERROR")
+        c += ["Message error_reply(const openflow::DecodeError& error, "
+              "std::span<const uint8_t> request) {",
+              "    const openflow::SpecError e = spec_error(error);",
+              f"    {err.name} body;", "    body.type = static_cast<ErrorType>(e.type);",
+              "    body.code = e.code;",
+              "    body.data.assign(request.begin(), request.begin() + "
+              "static_cast<std::ptrdiff_t>(request.size() < 64 ? request.size() : 64));",
+              "    return Message{error.xid, std::move(body)};", "}", ""]
 
     def emit_oxm_source(self):
         _, items = self.s.oxm
@@ -817,6 +874,9 @@ class Gen:
               "    std::vector<uint8_t> b(n);",
               "    for (size_t i = n; i-- > 0; v >>= 8) b[i] = static_cast<uint8_t>(v);",
               "    return b;", "}", "",
+              "const Oxm* find_oxm(const std::vector<Oxm>& fields, OxmField f) {",
+              "    for (const Oxm& o : fields) {", "        if (o.is(f)) return &o;", "    }",
+              "    return nullptr;", "}", "",
               "uint64_t Oxm::value_uint() const { return be_uint(value); }",
               "uint64_t Oxm::mask_uint() const { return be_uint(mask); }", "",
               "Oxm Oxm::make(OxmField f, uint64_t v) {", "    Oxm o;",

@@ -254,3 +254,57 @@ TEST(Of13Api, ReadmeExample) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Of13Split, LargeMultipartRepliesSplitBetweenElements) {
+    vs::of13::FlowStatsReply reply;
+    for (uint16_t i = 0; i < 3000; ++i) {
+        auto& fs = reply.stats.emplace_back();
+        fs.priority = i;
+        fs.match.fields.push_back(vs::of13::Oxm::make(vs::of13::OxmField::kInPort, i));
+        fs.instructions.emplace_back(
+            vs::of13::InstructionApplyActions{{vs::of13::ActionOutput{i, 0}}});
+    }
+    const vs::of13::Message msg{42, reply};
+    const auto parts = vs::of13::encode_split(msg);
+    ASSERT_GT(parts.size(), 2u);
+    std::vector<vs::of13::FlowStats> all;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        EXPECT_LE(parts[i].size(), 65535u);
+        const auto r = vs::of13::decode(parts[i]);
+        ASSERT_TRUE(r) << vs::openflow::to_string(r.error());
+        EXPECT_EQ(r->xid, 42u);
+        const auto& part = std::get<vs::of13::FlowStatsReply>(r->body);
+        EXPECT_EQ(part.flags, i + 1 < parts.size() ? 1 : 0);
+        all.insert(all.end(), part.stats.begin(), part.stats.end());
+    }
+    EXPECT_EQ(all, reply.stats);
+    // Small limits still put one element in each message; other messages stay whole.
+    EXPECT_EQ(vs::of13::encode_split(msg, 100).size(), 3000u);
+    EXPECT_EQ(vs::of13::encode_split(vs::of13::Message{1, vs::of13::BarrierReply{}}).size(), 1u);
+    EXPECT_EQ(vs::of10::encode_split(vs::of10::Message{1, vs::of10::FlowStatsReply{}}).size(), 1u);
+}
+
+TEST(Of13ErrorReply, CarriesTheSpecCodeXidAndTheRequestStart) {
+    std::vector<uint8_t> request = flow_mod13();
+    put16(request, 72, 99);  // unknown action type
+    const auto r = vs::of13::decode(request);
+    ASSERT_FALSE(r);
+    const auto reply = vs::of13::error_reply(r.error(), request);
+    EXPECT_EQ(reply.xid, 7u);
+    const auto& err = std::get<vs::of13::Error>(reply.body);
+    EXPECT_EQ(err.type, vs::of13::ErrorType::kBadAction);
+    EXPECT_EQ(err.code, static_cast<uint16_t>(vs::of13::BadActionCode::kBadType));
+    EXPECT_EQ(err.data, std::vector<uint8_t>(request.begin(), request.begin() + 64));
+    const auto back = vs::of13::decode(vs::of13::encode(reply));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, reply);
+    const auto decoded = vs::of13::decode(flow_mod13());
+    ASSERT_TRUE(decoded);
+    const auto& fm = std::get<vs::of13::FlowMod>(decoded->body);
+    EXPECT_NE(vs::of13::find_oxm(fm.match.fields, vs::of13::OxmField::kInPort), nullptr);
+    EXPECT_EQ(vs::of13::find_oxm(fm.match.fields, vs::of13::OxmField::kEthDst), nullptr);
+}
+
+}  // namespace
