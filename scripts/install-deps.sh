@@ -14,10 +14,14 @@ packages=(
   tshark
   # Open vSwitch's own tools as independent clients, and its schema for cross-checks
   openvswitch-common openvswitch-switch
+  # peers for vsbench: Open vSwitch with DPDK, and plots of its results
+  openvswitch-switch-dpdk python3-matplotlib
   # a real OpenFlow controller framework (and its parsers as an independent decoder)
   python3-os-ken
   # guests for vmctl: QEMU, and what scripts/build-guest-images makes images with
   qemu-system-x86 busybox-static cpio util-linux
+  # Xen's own xl configuration parser (libxlutil), to check generated xl configs
+  libxen-dev
 )
 
 missing=()

@@ -1,0 +1,90 @@
+"""vsbench's output: the text table, ratios of our switch against each peer measured in the same
+invocation, and a plot (Mpps against flows, one line per system and rule set) with matplotlib."""
+
+
+def _pct(v):
+    return f"{v * 100:.0f}%" if v is not None else "-"
+
+
+def _num(v, fmt="{:.0f}"):
+    return fmt.format(v) if v is not None else "-"
+
+
+COLUMNS = ("system", "rules", "size", "flows", "Mpps", "min-max", "offered", "cyc/pkt", "emc",
+           "mflow", "upcall/s", "loss", "foreign", "gen-bound")
+WIDTHS = (9, 8, 5, 7, 6, 12, 7, 8, 5, 5, 9, 5, 8, 9)
+
+
+def _row(cells):
+    return "  ".join(str(c).ljust(w) for c, w in zip(cells, WIDTHS)).rstrip()
+
+
+def print_table(results, header, out, ratios=False):
+    if header:
+        print(_row(COLUMNS), file=out)
+    for r in results:
+        lo, hi = r["mpps_spread"]
+        print(_row((r["system"], r["rules"], r["size"], r["flows"], f"{r['mpps']:.2f}",
+                    f"{lo:.2f}-{hi:.2f}", _num(r["offered_mpps"], "{:.2f}"),
+                    _num(r["cycles_per_packet"]), _pct(r["emc_hit_rate"]),
+                    _pct(r["megaflow_hit_rate"]), _num(r["upcalls_per_s"]), _pct(r["loss"]),
+                    _pct(r["foreign_load"]),
+                    f"{r['generator_bound_runs']}/{len(r['runs'])}")), file=out, flush=True)
+    if ratios:
+        for r in results:
+            for peer, q in r.get("ratios", {}).items():
+                cyc = q.get("cycles_per_packet")
+                print(f"rules={r['rules']} size={r['size']} flows={r['flows']}: vswitch / {peer}"
+                      f" = {q['mpps']:.2f}x Mpps"
+                      + (f", {cyc:.2f}x cycles per packet" if cyc is not None else ""),
+                      file=out)
+
+
+def attach_ratios(results):
+    """vswitch result["ratios"][peer] = {"mpps": ours/theirs, "cycles_per_packet": ours/theirs}
+    for every peer measured on the same topology, size, flows and rules (testpmd: any rules)."""
+    for r in results:
+        if r["system"] != "vswitch":
+            continue
+        ratios = {}
+        for p in results:
+            if p["system"] == "vswitch" or (p["topology"], p["size"], p["flows"]) != (
+                    r["topology"], r["size"], r["flows"]):
+                continue
+            if p["rules"] not in (r["rules"], "none"):
+                continue
+            q = {"mpps": round(r["mpps"] / p["mpps"], 3) if p["mpps"] else None}
+            if r["cycles_per_packet"] and p["cycles_per_packet"]:
+                q["cycles_per_packet"] = round(r["cycles_per_packet"] / p["cycles_per_packet"], 3)
+            ratios[p["system"]] = q
+        r["ratios"] = ratios
+
+
+def plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted({r["size"] for r in results})
+    fig, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), 4.5), squeeze=False)
+    for ax, size in zip(axes[0], sizes):
+        lines = {}
+        for r in results:
+            if r["size"] == size:
+                lines.setdefault((r["system"], r["rules"]), []).append(r)
+        for (system, rules), rs in sorted(lines.items()):
+            rs.sort(key=lambda r: r["flows"])
+            xs = [r["flows"] for r in rs]
+            ys = [r["mpps"] for r in rs]
+            err = [[r["mpps"] - r["mpps_spread"][0] for r in rs],
+                   [r["mpps_spread"][1] - r["mpps"] for r in rs]]
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=f"{system} ({rules})")
+        ax.set_xscale("log")
+        ax.set_xlabel("flows")
+        ax.set_ylabel("Mpps (median, min-max)")
+        ax.set_title(f"{size}-byte packets, {results[0]['topology']} topology")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,272 @@
+"""The switches vsbench measures, behind one small interface: our vswitchd, Open vSwitch 3.1 with
+DPDK (Debian's openvswitch-switch-dpdk, run privately), and dpdk-testpmd io-forward (no switching:
+the limit of the ports). Each owns two vhost-user server sockets, OpenFlow ports 1 and 2, polls
+on core 1 (one PMD) and is started in its own scratch directory with a unique DPDK file prefix.
+
+Rules (CONTRACT.md): normal = the default priority=0 NORMAL rule (learning switch); portfwd =
+in_port=1 -> 2 and in_port=2 -> 1; l3 = one exact nw_dst rule per generated flow in table 0
+(goto table 1, which sends in_port=1 -> 2 and 2 -> 1). --masks M spreads the l3 rules over M
+distinct masks by adding nw_src prefixes /1../M-1 to some of them."""
+
+import os
+import signal
+import re
+import subprocess
+import time
+
+from generator import flow_dst_ips
+from procs import (EAL_BASE, BenchError, kill_pid, read_pidfile, remove_dpdk_runtime, start,
+                   stop, tail, wait_for)
+
+OVS_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+BRIDGE = "brbench"
+
+
+def rule_lines(rules, flows, masks):
+    """OpenFlow 1.3 rules (ovs-ofctl add-flows syntax) for a rule set."""
+    if rules == "normal":
+        return []
+    if rules == "portfwd":
+        return ["table=0,priority=10,in_port=1,actions=output:2",
+                "table=0,priority=10,in_port=2,actions=output:1"]
+    if rules == "l3":
+        lines = []
+        for i, ip in enumerate(flow_dst_ips(flows)):
+            m = i % masks
+            src = f",nw_src=10.254.0.0/{m}" if m else ""
+            lines.append(f"table=0,priority=10,ip,nw_dst={ip}{src},actions=goto_table:1")
+        return lines + ["table=1,priority=10,in_port=1,actions=output:2",
+                        "table=1,priority=10,in_port=2,actions=output:1"]
+    raise BenchError(f"unknown rules '{rules}'")
+
+
+def add_flows(mgmt_sock, lines, work):
+    """Installs rules with the real ovs-ofctl; returns the seconds it took."""
+    if not lines:
+        return 0.0
+    path = os.path.join(work, "flows.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    t0 = time.time()
+    p = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "--no-names", "add-flows", f"unix:{mgmt_sock}", path],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        raise BenchError(f"ovs-ofctl add-flows failed: {p.stderr.strip()[:300]}")
+    return round(time.time() - t0, 2)
+
+
+def parse_pmd_stats(text):
+    """The first PMD thread's counters from dpif-netdev/pmd-stats-show (ours or Open vSwitch's)."""
+    section = text.split("pmd thread", 1)[1] if "pmd thread" in text else ""
+    section = section.split("main thread", 1)[0]
+
+    def num(label):
+        m = re.search(rf"^\s*{re.escape(label)}:\s*([\d.]+)", section, re.M)
+        return float(m.group(1)) if m else None
+
+    rx = num("packets received") or 0
+    busy, idle = num("processing cycles") or 0, num("idle cycles") or 0
+    emc, mega = num("emc hits") or 0, num("megaflow hits") or 0
+    return {
+        "pmd_packets": int(rx),
+        "cycles_per_packet": round(busy / rx, 1) if rx else None,
+        "pmd_idle": round(idle / (busy + idle), 3) if busy + idle else None,
+        "emc_hit_rate": round(emc / rx, 4) if rx else None,
+        "megaflow_hit_rate": round(mega / rx, 4) if rx else None,
+        "upcalls": int(num("miss with success upcall") or 0),
+        "failed_upcalls": int(num("miss with failed upcall") or 0),
+    }
+
+
+class System:
+    """A switch under test. Thread: the benchmark's (single) thread."""
+    name = ""
+    has_pmd_stats = True
+
+    def __init__(self, work, bin_dir):
+        self.dir = os.path.join(work, self.name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.bin_dir = bin_dir
+        self.sockets = [os.path.join(self.dir, f"vhu{i}") for i in range(2)]
+
+    def start(self):
+        raise NotImplementedError
+
+    def install_rules(self, rules, flows, masks):
+        return add_flows(self.mgmt, rule_lines(rules, flows, masks), self.dir)
+
+    def clear_stats(self):
+        pass
+
+    def stats(self):
+        return {}
+
+    def pids(self):
+        return []
+
+    def stop(self):
+        raise NotImplementedError
+
+
+class VSwitch(System):
+    """Our vswitchd with its embedded DB, seeded from the command line."""
+    name = "vswitch"
+
+    def start(self):
+        self.ctl = os.path.join(self.dir, "vswitchd.ctl")
+        self.mgmt = os.path.join(self.dir, f"{BRIDGE}.mgmt")
+        self.log = os.path.join(self.dir, "vswitchd.log")
+        env = dict(os.environ, VS_RUNDIR=self.dir, VS_DBDIR=self.dir)
+        self.proc = start([os.path.join(self.bin_dir, "vswitchd"), "--bridge", BRIDGE,
+                           "--rundir", self.dir, "--db-file", os.path.join(self.dir, "conf.db"),
+                           "--no-internal-port", "--pmd-cpus", "1", "--log-file", self.log,
+                           "--port", "vhu0 type=dpdkvhostuser ofport_request=1",
+                           "--port", "vhu1 type=dpdkvhostuser ofport_request=2"],
+                          os.path.join(self.dir, "stdout.log"), env=env)
+        wait_for(lambda: self.proc.poll() is not None or (
+            os.path.exists(self.mgmt) and all(os.path.exists(s) for s in self.sockets)), 60,
+                 "vswitchd")
+        if self.proc.poll() is not None:
+            raise BenchError("vswitchd exited: " + tail(self.log, 400).strip())
+
+    def appctl(self, *args):
+        p = subprocess.run([os.path.join(self.bin_dir, "appctl"), "-t", self.ctl, *args],
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            raise BenchError(f"appctl {' '.join(args)}: {p.stderr.strip()}")
+        return p.stdout
+
+    def clear_stats(self):
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def stats(self):
+        out = self.appctl("dpif-netdev/pmd-stats-show")
+        with open(os.path.join(self.dir, "pmd-stats.txt"), "a") as f:
+            f.write(out)
+        s = parse_pmd_stats(out)
+        m = re.search(r"^\s*megaflows:\s*(\d+)", out, re.M)
+        s["megaflows"] = int(m.group(1)) if m else None
+        return s
+
+    def pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        stop(self.proc, signal.SIGTERM, timeout=20)
+        # vswitchd names its DPDK prefix vs-<hash of rundir>-<pid>.
+        for d in os.listdir("/var/run/dpdk") if os.path.isdir("/var/run/dpdk") else []:
+            if d.startswith("vs-") and d.endswith(f"-{self.proc.pid}"):
+                remove_dpdk_runtime(d)
+
+
+class OvsDpdk(System):
+    """Open vSwitch 3.1 with DPDK, private ovsdb-server + ovs-vswitchd-dpdk (PEERS.md flags)."""
+    name = "ovs-dpdk"
+
+    def _env(self):
+        return dict(os.environ, OVS_RUNDIR=self.dir, OVS_DBDIR=self.dir, OVS_LOGDIR=self.dir,
+                    OVS_SYSCONFDIR=self.dir)
+
+    def _run(self, *args, timeout=60):
+        p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout,
+                           env=self._env())
+        if p.returncode != 0:
+            raise BenchError(f"{' '.join(args[:3])}...: {p.stderr.strip()[:300]}")
+        return p.stdout
+
+    def vsctl(self, *args):
+        return self._run("ovs-vsctl", f"--db=unix:{self.db_sock}", "--timeout=60", *args)
+
+    def start(self):
+        if not os.access(OVS_DPDK, os.X_OK):
+            raise BenchError(f"{OVS_DPDK} missing: install openvswitch-switch-dpdk "
+                             "(scripts/install-deps.sh)")
+        d = self.dir
+        self.db_sock = os.path.join(d, "db.sock")
+        self.ctl = os.path.join(d, "ovs-vswitchd.ctl")
+        self.mgmt = os.path.join(d, f"{BRIDGE}.mgmt")
+        self.prefix = f"vsbench-ovs-{os.getpid()}"
+        self.db_pid = self.vs_pid = None
+        db = os.path.join(d, "conf.db")
+        self._run("ovsdb-tool", "create", db, OVS_SCHEMA)
+        self._run("ovsdb-server", db, f"--remote=punix:{self.db_sock}",
+                  f"--pidfile={d}/ovsdb-server.pid", f"--unixctl={d}/ovsdb-server.ctl",
+                  "--detach", f"--log-file={d}/ovsdb-server.log")
+        self.db_pid = read_pidfile(f"{d}/ovsdb-server.pid")
+        self.vsctl("--no-wait", "init")
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                   "other_config:pmd-cpu-mask=0x2", "other_config:dpdk-lcore-mask=0x1",
+                   f'other_config:dpdk-extra="--no-huge -m 2048 --no-pci --legacy-mem '
+                   f'--file-prefix={self.prefix}"')
+        self._run(OVS_DPDK, f"unix:{self.db_sock}", f"--pidfile={d}/ovs-vswitchd.pid",
+                  f"--unixctl={self.ctl}", "--detach", f"--log-file={d}/ovs-vswitchd.log",
+                  timeout=120)
+        self.vs_pid = read_pidfile(f"{d}/ovs-vswitchd.pid")
+        self.vsctl("add-br", BRIDGE, "--", "set", "bridge", BRIDGE, "datapath_type=netdev")
+        for i, sock in enumerate(self.sockets):
+            name = os.path.basename(sock)
+            self.vsctl("add-port", BRIDGE, name, "--", "set", "Interface", name,
+                       "type=dpdkvhostuser", f"ofport_request={i + 1}")
+        # NORMAL floods to the bridge's own (tap) port too; keep it out, as PEERS.md measured.
+        self._run("ovs-ofctl", "mod-port", f"unix:{self.mgmt}", BRIDGE, "no-flood")
+        wait_for(lambda: all(os.path.exists(s) for s in self.sockets), 30,
+                 "Open vSwitch's vhost-user sockets")
+
+    def appctl(self, *args):
+        return self._run("ovs-appctl", "-t", self.ctl, *args)
+
+    def clear_stats(self):
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def stats(self):
+        out = self.appctl("dpif-netdev/pmd-stats-show")
+        with open(os.path.join(self.dir, "pmd-stats.txt"), "a") as f:
+            f.write(out)
+        return parse_pmd_stats(out)
+
+    def pids(self):
+        return [self.vs_pid, self.db_pid]
+
+    def stop(self):
+        if getattr(self, "vs_pid", None):
+            subprocess.run(["ovs-appctl", "-t", self.ctl, "exit", "--cleanup"],
+                           capture_output=True, timeout=30, env=self._env())
+            kill_pid(self.vs_pid)
+        if getattr(self, "db_pid", None):
+            kill_pid(self.db_pid)
+        remove_dpdk_runtime(self.prefix)
+
+
+class TestPmdForward(System):
+    """dpdk-testpmd io-forward between two vhost-user ports: no lookup at all."""
+    name = "testpmd"
+    has_pmd_stats = False
+
+    def start(self):
+        self.prefix = f"vsbench-fwd-{os.getpid()}"
+        self.log = os.path.join(self.dir, "testpmd.log")
+        self.proc = start(["dpdk-testpmd", *EAL_BASE, "-m", "1024",
+                           f"--file-prefix={self.prefix}", "-l", "0,1", "--main-lcore", "0",
+                           "--vdev", f"net_vhost0,iface={self.sockets[0]},queues=1",
+                           "--vdev", f"net_vhost1,iface={self.sockets[1]},queues=1", "--",
+                           "--forward-mode=io", "--auto-start", "--nb-cores=1",
+                           "--disable-link-check", "--total-num-mbufs=32768"], self.log,
+                          stdin=subprocess.PIPE)
+        wait_for(lambda: self.proc.poll() is not None or
+                 all(os.path.exists(s) for s in self.sockets), 30, "testpmd's vhost sockets")
+        if self.proc.poll() is not None:
+            raise BenchError("testpmd exited: " + tail(self.log, 400).strip())
+
+    def install_rules(self, rules, flows, masks):
+        return 0.0
+
+    def pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        stop(self.proc, timeout=20)
+        remove_dpdk_runtime(self.prefix)
+
+
+SYSTEMS = {"vswitch": VSwitch, "ovs-dpdk": OvsDpdk, "testpmd": TestPmdForward}

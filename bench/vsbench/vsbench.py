@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""vsbench: packet rate of the switch, side by side with peers, on this machine.
+
+For every rule set, packet size and flow count it starts the switch under test (our vswitchd, or
+a peer: Open vSwitch with DPDK, dpdk-testpmd io-forward) in a scratch directory, installs the
+rules with ovs-ofctl, and runs a dpdk-testpmd flowgen generator against it --runs times for
+--duration seconds each. Per run it records the forwarded and offered rates, the switch's busy
+PMD cycles per packet and cache hit rates (dpif-netdev/pmd-stats-show), upcalls, loss, the CPU
+load of other users of the machine (/proc/stat minus our processes), and whether the generator
+rather than the switch was the bottleneck. Reports median and spread, and ratios to the peers.
+
+  vsbench --topology vhost --rules portfwd --size 64 --flows 1,1000 --peer testpmd \\
+          --peer ovs-dpdk --duration 10 --runs 3 [--json] [--plot out.png]
+  vsbench --micro [--json]      # the Google Benchmark micro-benchmarks
+
+Needs root (DPDK, vhost-user sockets). Exit: 0 done, 1 a step failed, 2 usage."""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from generator import Generator  # noqa: E402
+from procs import BenchError, CpuMeter  # noqa: E402
+from report import attach_ratios, plot, print_table  # noqa: E402
+from systems import SYSTEMS  # noqa: E402
+
+VERSION = "vsbench (vswitch) 0.1.0"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MICRO = ["parse_bench", "classifier_bench", "actions_bench"]
+WARMUP_S = 2.0
+# The generator, not the switch, limited a run when the switch's PMD sat idle this much of the
+# window, or when the generator found the switch's rings full for fewer than this many packets.
+IDLE_LIMIT = 0.05
+GEN_DROP_LIMIT = 0.01
+
+
+def bin_dir():
+    return os.environ.get("VS_BIN_DIR") or os.path.join(ROOT, "build", "bin")
+
+
+def int_list(text):
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: '{text}'")
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"values must be positive: '{text}'")
+    return values
+
+
+def rules_list(text):
+    values = text.split(",")
+    for v in values:
+        if v not in ("normal", "portfwd", "l3"):
+            raise argparse.ArgumentTypeError(f"unknown rules '{v}' (normal, portfwd, l3)")
+    return values
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="vsbench", description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="\n".join(__doc__.split("\n")[2:]))
+    ap.add_argument("--version", action="version", version=VERSION)
+    ap.add_argument("--topology", choices=["ring", "vhost", "veth"], default="vhost")
+    ap.add_argument("--rules", type=rules_list, default=["portfwd"],
+                    help="normal, portfwd or l3 (comma-separated for several)")
+    ap.add_argument("--size", type=int_list, default=[64], help="frame bytes (list allowed)")
+    ap.add_argument("--flows", type=int_list, default=[1], help="flow counts, e.g. 1,1000")
+    ap.add_argument("--masks", type=int, default=1, help="distinct masks of the l3 rules (1-33)")
+    ap.add_argument("--peer", action="append", default=[],
+                    choices=["ovs-dpdk", "ovs", "linux-bridge", "testpmd"])
+    ap.add_argument("--no-vswitch", action="store_true", help="measure only the peers")
+    ap.add_argument("--duration", type=float, default=10, help="seconds per run")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", action="store_true", help="print JSON (CONTRACT.md) on stdout")
+    ap.add_argument("--plot", metavar="FILE.png", help="plot Mpps against flows (and size)")
+    ap.add_argument("--micro", action="store_true",
+                    help="run the Google Benchmark micro-benchmarks instead")
+    ap.add_argument("--keep-work", action="store_true", help="keep the scratch directory")
+    args = ap.parse_args(argv)
+    if not 1 <= args.masks <= 33:
+        ap.error("--masks must be 1..33")
+    if args.masks > 1 and args.rules != ["l3"]:
+        ap.error("--masks applies to --rules l3 only")
+    if args.runs < 1 or args.duration <= 0:
+        ap.error("--runs and --duration must be positive")
+    if any(s < 60 or s > 1518 for s in args.size):
+        ap.error("--size must be 60..1518")
+    return args
+
+
+def one_run(system, flows, size, duration, work, tag):
+    gen = Generator([f"net_virtio_user{i},path={s},queues=1" for i, s in
+                     enumerate(system.sockets)], flows, size, work, tag)
+    try:
+        gen.start()
+        time.sleep(WARMUP_S)  # links up, megaflows set up
+        system.clear_stats()
+        cpu = CpuMeter(system.pids() + [gen.pid], gen.pid)
+        gen.begin()
+        t0 = time.time()
+        time.sleep(duration)
+        rx_pps, tx_pps, gen_drop = gen.end()
+        window_s = time.time() - t0
+        load = cpu.finish()
+        stats = system.stats()
+    finally:
+        gen.stop()
+    run = {"mpps": round(rx_pps / 1e6, 3), "offered_mpps": round(tx_pps / 1e6, 3),
+           "gbps": round(rx_pps * size * 8 / 1e9, 3),
+           "loss": round(max(0.0, 1 - rx_pps / tx_pps), 4) if tx_pps else None,
+           "generator_tx_full": gen_drop, **stats, **load}
+    if "upcalls" in stats:
+        run["upcalls_per_s"] = round(stats["upcalls"] / window_s)
+    idle = stats.get("pmd_idle")
+    run["generator_bound"] = bool((idle is not None and idle > IDLE_LIMIT) or
+                                  (gen_drop is not None and gen_drop < GEN_DROP_LIMIT))
+    return run
+
+
+def summarize(system, rules, topology, size, flows, masks, setup_s, runs):
+    def med(key):
+        vals = [r[key] for r in runs if r.get(key) is not None]
+        return round(statistics.median(vals), 4) if vals else None
+
+    mpps = [r["mpps"] for r in runs]
+    return {"system": system, "topology": topology, "rules": rules, "size": size,
+            "flows": flows, "masks": masks, "mpps": med("mpps"), "gbps": med("gbps"),
+            "cycles_per_packet": med("cycles_per_packet"),
+            "mpps_spread": [min(mpps), max(mpps)],
+            "offered_mpps": med("offered_mpps"), "emc_hit_rate": med("emc_hit_rate"),
+            "megaflow_hit_rate": med("megaflow_hit_rate"), "upcalls_per_s": med("upcalls_per_s"),
+            "loss": med("loss"), "foreign_load": med("foreign_load"),
+            "generator_bound_runs": sum(r["generator_bound"] for r in runs),
+            "rule_setup_s": setup_s, "runs": runs}
+
+
+def measure(args, work, log):
+    names = ([] if args.no_vswitch else ["vswitch"]) + list(dict.fromkeys(args.peer))
+    for n in names:
+        if n not in SYSTEMS:
+            raise BenchError(f"--peer {n} is not implemented for --topology {args.topology} yet")
+    results = []
+    for rules in args.rules:
+        for name in names:
+            if name == "testpmd" and rules != args.rules[0]:
+                continue  # io-forward ignores rules: measure it once
+            for flows in args.flows:
+                system = SYSTEMS[name](work, bin_dir())
+                try:
+                    system.start()
+                    setup_s = system.install_rules(rules, flows, args.masks)
+                    for size in args.size:
+                        runs = [one_run(system, flows, size, args.duration, work,
+                                        f"{name}-{rules}-{flows}-{size}-{i}")
+                                for i in range(args.runs)]
+                        r = summarize(name, rules if name != "testpmd" else "none",
+                                      args.topology, size, flows, args.masks, setup_s, runs)
+                        results.append(r)
+                        log(r)
+                finally:
+                    system.stop()
+    return results
+
+
+def run_micro(args):
+    out = {}
+    for name in MICRO:
+        path = os.path.join(bin_dir(), name)
+        if not os.access(path, os.X_OK):
+            raise BenchError(f"{path} not built (cmake --build build --target {name})")
+        cmd = [path, "--benchmark_min_time=0.2"]
+        if args.json:
+            import subprocess
+            p = subprocess.run(cmd + ["--benchmark_format=json"], capture_output=True, text=True)
+            if p.returncode != 0:
+                raise BenchError(f"{name} failed: {p.stderr.strip()[-300:]}")
+            out[name] = json.loads(p.stdout)["benchmarks"]
+        else:
+            sys.stdout.flush()
+            if os.spawnv(os.P_WAIT, path, cmd) != 0:
+                raise BenchError(f"{name} failed")
+    if args.json:
+        json.dump({"machine": machine(), "micro": out}, sys.stdout, indent=1)
+        print()
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                         "")
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "kernel": platform.release(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "command": "vsbench " + " ".join(sys.argv[1:])}
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.micro:
+            return run_micro(args) or 0
+        if args.topology != "vhost":
+            raise BenchError(f"--topology {args.topology} is not implemented yet (vhost is)")
+        if os.geteuid() != 0:
+            raise BenchError("needs root (DPDK, vhost-user sockets)")
+        if shutil.which("dpdk-testpmd") is None:
+            raise BenchError("dpdk-testpmd not found (Debian package dpdk)")
+        work = tempfile.mkdtemp(prefix="vsbench-")
+        try:
+            def log(r):
+                if not args.json:
+                    print_table([r], header=False, out=sys.stdout)
+            if not args.json:
+                print_table([], header=True, out=sys.stdout)
+            results = measure(args, work, log)
+        finally:
+            if args.keep_work:
+                print(f"vsbench: scratch directory kept: {work}", file=sys.stderr)
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+        attach_ratios(results)
+        if args.json:
+            json.dump({"machine": machine(), "results": results}, sys.stdout, indent=1)
+            print()
+        else:
+            print_table(results, header=True, out=sys.stdout, ratios=True)
+        if args.plot:
+            plot(results, args.plot)
+        return 0
+    except BenchError as e:
+        print(f"vsbench: {e}".splitlines()[0] if not os.environ.get("VSBENCH_DEBUG")
+              else f"vsbench: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("vsbench: interrupted", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
