@@ -49,4 +49,16 @@ void cleanup(const GuestSpec& spec, const std::string& run_dir);
 [[nodiscard]] std::string peer_name(const std::string& port);
 }  // namespace lxc
 
+namespace xen {
+// `xl`: $VS_XL or "xl".
+[[nodiscard]] std::string xl_tool();
+[[nodiscard]] std::string xl_config(const GuestSpec& spec);
+// Parses `text` with libxlutil and checks that it reads back name, memory, vcpus and vifs.
+[[nodiscard]] Result<void> check_config(const std::string& text, const GuestSpec& spec);
+// Needs `xl info` to work; writes DIR/xl.cfg and runs `xl create -F` until the domain exists.
+[[nodiscard]] Result<Launch> launch(const GuestSpec& spec, const std::string& dir);
+[[nodiscard]] Result<void> command(const std::string& verb, const std::string& name);
+[[nodiscard]] std::string state(const std::string& name);
+}  // namespace xen
+
 }  // namespace vs::vm

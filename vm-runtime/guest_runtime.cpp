@@ -70,6 +70,7 @@ std::string GuestRuntime::state(const GuestSpec& spec) const {
     if (!guest_pid(spec)) return "shut off";
     if (spec.type == GuestType::kLxc)
         return lxc::frozen(spec, config_.run_dir) ? "paused" : "running";
+    if (spec.type == GuestType::kXen) return xen::state(spec.name);
     return kvm::state(guest_dir(spec.name));
 }
 
@@ -88,8 +89,6 @@ Result<void> GuestRuntime::require_running(const GuestSpec& spec) const {
 
 Result<void> GuestRuntime::start(const GuestSpec& spec, std::vector<std::string>& warnings) {
     if (guest_pid(spec)) return fail("guest '" + spec.name + "' is already running");
-    if (spec.type == GuestType::kXen)
-        return fail("guest '" + spec.name + "': Xen guests cannot run here (no hypervisor)");
     const std::string dir = guest_dir(spec.name);
     remove_tree(dir);
     if (auto ok = make_dirs(dir); !ok) return ok;
@@ -142,8 +141,9 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
         report(report_fd, "error: " + db.error().message);
         return 1;
     }
-    auto launch = spec.type == GuestType::kLxc
-                      ? lxc::launch(spec, dir, config_.run_dir)
+    auto launch = spec.type == GuestType::kLxc ? lxc::launch(spec, dir, config_.run_dir)
+                  : spec.type == GuestType::kXen
+                      ? xen::launch(spec, dir)
                       : kvm::launch(spec, dir, config_.run_dir, config_.qemu);
     if (!launch) {
         report(report_fd, "error: " + launch.error().message);
@@ -160,7 +160,7 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
     for (size_t i = 0; i < spec.nics.size() && error.empty(); ++i) {
         const NicSpec& nic = spec.nics[i];
         const PortPlan plan =
-            spec.type == GuestType::kLxc ? lxc::port_plan() : kvm::port_plan(dir, i);
+            spec.type == GuestType::kKvm ? kvm::port_plan(dir, i) : lxc::port_plan();
         (void)db->del_port(nic.port);  // left by a killed supervisor
         if (auto ok = db->add_port(nic.bridge, nic.port, plan.type, plan.options); !ok) {
             error = ok.error().message;
@@ -208,6 +208,7 @@ Result<void> GuestRuntime::shutdown(const GuestSpec& spec) {
         if (::kill(*pid, SIGPWR) != 0) return fail(std::string("kill: ") + strerror(errno));
         return {};
     }
+    if (spec.type == GuestType::kXen) return xen::command("shutdown", spec.name);
     return kvm::qmp(guest_dir(spec.name), "system_powerdown");
 }
 
@@ -218,7 +219,12 @@ Result<void> GuestRuntime::destroy(const GuestSpec& spec) {
     if (!pid || !supervisor) return fail("guest '" + spec.name + "' is not running");
     // A frozen task does not die until thawed.
     if (spec.type == GuestType::kLxc) (void)lxc::freeze(spec, config_.run_dir, false);
-    ::kill(*pid, SIGKILL);
+    if (spec.type == GuestType::kXen) {
+        // `xl create -F` (the supervisor's child) returns once the domain is gone.
+        if (auto ok = xen::command("destroy", spec.name); !ok) return ok;
+    } else {
+        ::kill(*pid, SIGKILL);
+    }
     if (!wait_until([&] { return !pid_alive(*supervisor); }, kDestroyTimeoutMs))
         return fail("guest '" + spec.name + "' was killed but its supervisor (pid " +
                     std::to_string(*supervisor) + ") did not finish its clean-up");
@@ -228,12 +234,14 @@ Result<void> GuestRuntime::destroy(const GuestSpec& spec) {
 Result<void> GuestRuntime::suspend(const GuestSpec& spec) {
     if (auto ok = require_running(spec); !ok) return ok;
     if (spec.type == GuestType::kLxc) return lxc::freeze(spec, config_.run_dir, true);
+    if (spec.type == GuestType::kXen) return xen::command("pause", spec.name);
     return kvm::qmp(guest_dir(spec.name), "stop");
 }
 
 Result<void> GuestRuntime::resume(const GuestSpec& spec) {
     if (auto ok = require_running(spec); !ok) return ok;
     if (spec.type == GuestType::kLxc) return lxc::freeze(spec, config_.run_dir, false);
+    if (spec.type == GuestType::kXen) return xen::command("unpause", spec.name);
     return kvm::qmp(guest_dir(spec.name), "cont");
 }
 
@@ -241,6 +249,7 @@ Result<void> GuestRuntime::reboot(const GuestSpec& spec) {
     if (auto ok = require_running(spec); !ok) return ok;
     if (spec.type == GuestType::kLxc)
         return fail("reboot of a container is not supported: shutdown and start it");
+    if (spec.type == GuestType::kXen) return xen::command("reboot", spec.name);
     return kvm::qmp(guest_dir(spec.name), "system_reset");
 }
 
@@ -264,6 +273,11 @@ Result<void> GuestRuntime::console(const GuestSpec& spec) {
     if (spec.type == GuestType::kLxc)
         return fail("containers have no serial console: use 'vmctl exec " + spec.name + " -- sh'");
     if (auto ok = require_running(spec); !ok) return ok;
+    if (spec.type == GuestType::kXen) {
+        const std::string xl = xen::xl_tool();
+        ::execlp(xl.c_str(), xl.c_str(), "console", spec.name.c_str(), nullptr);
+        return fail(xl + ": " + strerror(errno));
+    }
     auto fd = connect_unix(guest_dir(spec.name) + "/console.sock");
     if (!fd) return fail("console: " + fd.error().message);
     termios saved{};

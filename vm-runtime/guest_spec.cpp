@@ -85,7 +85,7 @@ Result<void> check_name(const std::string& name) {
 Result<NicSpec> parse_network(const std::string& text, GuestType type, const std::string& guest,
                               size_t index) {
     NicSpec nic;
-    nic.type = type == GuestType::kLxc ? "veth" : "vhostuser";
+    nic.type = type == GuestType::kLxc ? "veth" : type == GuestType::kXen ? "vif" : "vhostuser";
     std::stringstream in(text);
     std::string item;
     while (std::getline(in, item, ',')) {
@@ -136,9 +136,9 @@ Result<void> validate(const GuestSpec& spec) {
         }
     }
     for (const NicSpec& nic : spec.nics) {
-        const bool ok_type = spec.type == GuestType::kLxc
-                                 ? nic.type == "veth"
-                                 : nic.type == "vhostuser" || nic.type == "tap";
+        const bool ok_type = spec.type == GuestType::kLxc   ? nic.type == "veth"
+                             : spec.type == GuestType::kXen ? nic.type == "vif"
+                                                            : nic.type == "vhostuser";
         if (!ok_type)
             return fail("network type '" + nic.type + "' is not for a " + type_name(spec.type) +
                         " guest");

@@ -53,6 +53,28 @@ Result<void> run_tool(const std::vector<std::string>& argv) {
     return fail(cmd + ": " + (err.empty() ? "failed" : err));
 }
 
+Result<pid_t> spawn_logged(const std::vector<std::string>& argv, const std::string& log) {
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const std::string& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) return fail(std::string("fork: ") + strerror(errno));
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        const int null = ::open("/dev/null", O_RDONLY);
+        const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(null, 0);
+        ::dup2(out, 1);
+        ::dup2(out, 2);
+        ::execvp(args[0], args.data());
+        std::fprintf(stderr, "%s: %s\n", args[0], strerror(errno));
+        ::_exit(127);
+    }
+    return pid;
+}
+
 bool pid_alive(pid_t pid) {
     if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) return false;
     // A zombie is gone for our purposes: its parent just has not reaped it yet.

@@ -15,6 +15,11 @@ namespace vs::vm {
 // Runs argv[0] (looked up in PATH) with stdin from /dev/null; an error carries its stderr.
 [[nodiscard]] Result<void> run_tool(const std::vector<std::string>& argv);
 
+// fork + exec (PATH lookup) with stdin from /dev/null and stdout/stderr appended to `log`, in
+// a process group of its own; the caller reaps it.
+[[nodiscard]] Result<pid_t> spawn_logged(const std::vector<std::string>& argv,
+                                         const std::string& log);
+
 // The pid a file holds, if the file exists and names a live process (not a zombie).
 [[nodiscard]] std::optional<pid_t> live_pid(const std::string& pid_file);
 [[nodiscard]] bool pid_alive(pid_t pid);

@@ -25,29 +25,6 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0;
 }
 
-// fork + exec with stdout/stderr to `log`; the child gets its own process group.
-Result<pid_t> spawn(const std::vector<std::string>& argv, const std::string& log) {
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const std::string& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid < 0) return fail(std::string("fork: ") + strerror(errno));
-    if (pid == 0) {
-        ::setpgid(0, 0);
-        const int null = ::open("/dev/null", O_RDONLY);
-        const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(null, 0);
-        ::dup2(out, 1);
-        ::dup2(out, 2);
-        ::execvp(args[0], args.data());
-        std::fprintf(stderr, "%s: %s\n", args[0], strerror(errno));
-        ::_exit(127);
-    }
-    return pid;
-}
-
 void kill_and_reap(pid_t pid) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
@@ -60,7 +37,8 @@ std::string probe_kvm(const GuestSpec& spec, const std::string& dir, const std::
     if (spec.kernel.empty()) return "cannot probe KVM without a --kernel";
     const std::string log = dir + "/kvm-probe.log";
     ::unlink(log.c_str());
-    auto pid = spawn({qemu, "-accel", "kvm", "-m", "128", "-display", "none", "-nodefaults",
+    auto pid =
+        spawn_logged({qemu, "-accel", "kvm", "-m", "128", "-display", "none", "-nodefaults",
                       "-no-reboot", "-kernel", spec.kernel, "-append",
                       "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1", "-serial", "file:" + log},
                      dir + "/kvm-probe.out");
@@ -160,7 +138,7 @@ Result<Launch> launch(const GuestSpec& spec, const std::string& dir, const std::
         return fail("other_config:accel must be auto, kvm or tcg");
     auto args = qemu_args(spec, dir, accel);
     args[0] = qemu;
-    auto pid = spawn(args, dir + "/qemu.log");
+    auto pid = spawn_logged(args, dir + "/qemu.log");
     if (!pid) return tl::unexpected(pid.error());
     const bool up =
         wait_until([&] { return exists(dir + "/qmp.sock") || !pid_alive(*pid); }, kQmpUpMs);

@@ -19,7 +19,8 @@ import unittest
 from test_vswitchd_db import DbSwitch
 from vsenv import BIN_DIR, SwitchTest, run, wait_for
 
-REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.join(HERE, "..", "..")
 IMAGES = os.environ.get("VS_GUEST_IMAGES") or os.path.join(BIN_DIR, "..", "guest-images")
 
 
@@ -44,6 +45,7 @@ class Vmctl(SwitchTest):
         self.br = f"brvm{t}"
         self.net = f"10.79.{t % 200}"
         self.vm, self.ct = f"vm{t}", f"ct{t}"
+        self.extra_env = {}
         self.dbdir = tempfile.mkdtemp(prefix="vs-e2e-vm-")
         self.addCleanup(shutil.rmtree, self.dbdir, True)
         self.start_switch()
@@ -57,7 +59,7 @@ class Vmctl(SwitchTest):
     # --- helpers ---------------------------------------------------------------------------
 
     def vmctl(self, *args, check=True, timeout=150):
-        env = dict(os.environ, VS_RUNDIR=self.switch.rundir)
+        env = dict(os.environ, VS_RUNDIR=self.switch.rundir, **self.extra_env)
         p = subprocess.run([os.path.join(BIN_DIR, "vmctl"), *args], capture_output=True,
                            text=True, timeout=timeout, env=env)
         if check and p.returncode != 0:
@@ -223,6 +225,44 @@ class Vmctl(SwitchTest):
         self.assertEqual(self.vmctl("frobnicate", check=False).returncode, 2)
         self.assertEqual(self.vmctl("start", "nosuchguest", check=False).returncode, 1)
         self.assertEqual(self.vmctl("shutdown", self.ct, check=False).returncode, 1)
+
+    def test_xen_guest_through_a_recording_standin_for_xl(self):
+        """NOT Xen (no hypervisor runs here): `xl` is tests/e2e/xl_recording_standin, which
+        records its command lines and acts out a domain. What is real: the xl configuration
+        (checked with libxlutil by vmctl), the sequence of xl commands, and the vif netdev
+        becoming a port of the bridge and leaving it when the domain goes."""
+        standin = tempfile.mkdtemp(prefix="vs-xl-standin-")
+        self.addCleanup(shutil.rmtree, standin, True)
+        self.extra_env = {"VS_XL": os.path.join(HERE, "xl_recording_standin"),
+                          "XL_STANDIN_DIR": standin}
+        name = f"xen{self.tag}"
+        self.vmctl("define", "--name", name, "--type", "xen", "--memory", "256", "--kernel",
+                   self.kernel, "--initrd", self.initrd, "--network",
+                   f"bridge={self.br},ip={self.net}.3/24")
+        self.vmctl("start", name)
+        self.assertEqual(len(self.ports()), 1)
+        self.assertIn("Accelerator:    xen", self.vmctl("dominfo", name).stdout)
+        with open(self.guest_file(name, "xl.cfg")) as f:
+            cfg_text = f.read()
+        self.assertIn(f"'bridge={self.br},mac=", cfg_text)
+        self.assertIn(f"vs.ip={self.net}.3/24", cfg_text)
+        self.vmctl("suspend", name)
+        self.assertEqual(self.vmctl("domstate", name).stdout.strip(), "paused")
+        self.vmctl("resume", name)
+        self.assertEqual(self.vmctl("domstate", name).stdout.strip(), "running")
+        self.vmctl("shutdown", name)
+        wait_for(lambda: self.vmctl("domstate", name).stdout.strip() == "shut off",
+                 timeout=15, what="the stand-in domain going")
+        wait_for(lambda: self.ports() == [], timeout=10, what="the vif port removed")
+        self.vmctl("start", name)
+        self.vmctl("destroy", name)
+        self.assertEqual(self.ports(), [])
+        cfg = self.guest_file(name, "xl.cfg")
+        with open(os.path.join(standin, "calls")) as f:
+            calls = [c.strip() for c in f if not c.startswith("list")]
+        self.assertEqual(calls, ["info", f"create -F {cfg}", f"pause {name}",
+                                 f"unpause {name}", f"shutdown {name}", "info",
+                                 f"create -F {cfg}", f"destroy {name}"])
 
     def test_definition_survives_a_switch_restart(self):
         """The definition is in the switch's DB file: a new vswitchd on the same file has it."""
