@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,10 @@ class Datapath {
     // expires when idle like every megaflow. Fails if any table is full.
     Result<void> install_flow(const FlowKey& key, const FlowMask& mask, const ActionList& actions);
     std::vector<FlowInfo> dump_flows() const;
+    // Runs `actions` on one frame as if it had arrived on `in_port` (0: from nowhere), from the
+    // control thread (OpenFlow's PACKET_OUT). Upcall actions in it drop the frame.
+    Result<void> execute(std::span<const uint8_t> frame, uint32_t in_port,
+                         const ActionList& actions);
     // Removes the megaflows for which `pred` is true; returns how many.
     size_t delete_flows(const std::function<bool(const FlowView&)>& pred);
     void visit_flows(const std::function<void(const FlowView&)>& fn) const;

@@ -2,9 +2,12 @@
 // the PMD thread that missed, executing the first packet, expiry, dumps and statistics.
 #include <rte_ring.h>
 
+#include <cstring>
+
 #include "base/log.hpp"
 #include "datapath/actions/execute.hpp"
 #include "datapath/datapath_impl.hpp"
+#include "datapath/packet/flow_parse.hpp"
 #include "datapath/packet/packet_meta.hpp"
 
 namespace vs {
@@ -111,6 +114,28 @@ size_t Datapath::handle_upcalls(size_t max) {
         }
     }
     return handled;
+}
+
+Result<void> Datapath::execute(std::span<const uint8_t> frame, uint32_t in_port,
+                               const ActionList& actions) {
+    Impl& d = *impl_;
+    if (frame.size() < 14)
+        return fail("frame of " + std::to_string(frame.size()) + " bytes is too short");
+    rte_mbuf* m = rte_pktmbuf_alloc(d.pool);
+    if (!m) return fail("no packet buffer free");
+    if (frame.size() > rte_pktmbuf_tailroom(m)) {
+        rte_pktmbuf_free(m);
+        return fail("frame of " + std::to_string(frame.size()) + " bytes does not fit a buffer");
+    }
+    auto* data =
+        reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())));
+    std::memcpy(data, frame.data(), frame.size());
+    PacketMeta* meta = packet_meta(m);
+    (void)parse_flow(data, static_cast<uint32_t>(frame.size()), in_port, meta->key, meta->ofs);
+    const PortSnapshot& ports = *d.snapshot.load(std::memory_order_acquire);
+    ControlSink sink(d, ports, ports.port(in_port));
+    execute_actions(actions, &m, 1, sink);
+    return {};
 }
 
 void Datapath::maintain() {

@@ -6,8 +6,10 @@
 #include <cstring>
 
 #include "base/log.hpp"
+#include "datapath/packet/flow_parse.hpp"
 #include "openflow/of10.hpp"
 #include "openflow/of13.hpp"
+#include "vswitchd/ofproto/of10_convert.hpp"
 #include "vswitchd/ofproto/table_features.hpp"
 #include "vswitchd/ofproto/xlate.hpp"
 
@@ -72,6 +74,67 @@ std::string megaflow_id(unsigned pmd, const FlowKey& key, const FlowMask& mask) 
     return id;
 }
 
+constexpr uint32_t kNoBuffer = 0xffffffff;
+
+// OpenFlow's port counters from ours: drops on transmit are the tx queue refusing packets,
+// every other drop reason happens on the way in.
+template <class Stats>
+void fill_port_stats(Stats& out, const PortStats& in) {
+    const uint64_t tx_dropped = in.drops[static_cast<int>(DropReason::kTxFull)];
+    out.rx_packets = in.rx_packets;
+    out.tx_packets = in.tx_packets;
+    out.rx_bytes = in.rx_bytes;
+    out.tx_bytes = in.tx_bytes;
+    out.rx_dropped = in.total_drops() - tx_dropped;
+    out.tx_dropped = tx_dropped;
+}
+
+// A 1.0 flow or aggregate statistics request in 1.3 terms (0xff: all tables in both).
+of13::FlowStatsRequest stats_request10(const of10::Match& match, uint8_t table, uint16_t out_port) {
+    of13::FlowStatsRequest r;
+    r.table_id = table;
+    r.out_port = port10_to_13(out_port);
+    r.out_group = 0xffffffff;
+    r.match = match10_to_13(match);
+    return r;
+}
+
+// An ERROR the 1.3 engine chose, in 1.0's numbering (1.0 has no BAD_INSTRUCTION or BAD_MATCH,
+// and numbers FLOW_MOD_FAILED and its codes differently).
+openflow::SpecError error13_to_10(const openflow::SpecError& e) {
+    using T13 = of13::ErrorType;
+    using T10 = of10::ErrorType;
+    auto err = [](T10 type, auto code) {
+        return openflow::SpecError{static_cast<uint16_t>(type), static_cast<uint16_t>(code)};
+    };
+    switch (static_cast<T13>(e.type)) {
+        case T13::kBadAction: {
+            const auto code = static_cast<of13::BadActionCode>(e.code);
+            if (code == of13::BadActionCode::kBadOutPort)
+                return err(T10::kBadAction, of10::BadActionCode::kBadOutPort);
+            if (code == of13::BadActionCode::kBadArgument)
+                return err(T10::kBadAction, of10::BadActionCode::kBadArgument);
+            return err(T10::kBadAction, of10::BadActionCode::kBadType);
+        }
+        case T13::kBadInstruction:
+        case T13::kBadMatch:
+            return err(T10::kFlowModFailed, of10::FlowModFailedCode::kUnsupported);
+        case T13::kFlowModFailed:
+            switch (static_cast<of13::FlowModFailedCode>(e.code)) {
+                case of13::FlowModFailedCode::kOverlap:
+                    return err(T10::kFlowModFailed, of10::FlowModFailedCode::kOverlap);
+                case of13::FlowModFailedCode::kTableFull:
+                    return err(T10::kFlowModFailed, of10::FlowModFailedCode::kAllTablesFull);
+                case of13::FlowModFailedCode::kBadCommand:
+                    return err(T10::kFlowModFailed, of10::FlowModFailedCode::kBadCommand);
+                default:
+                    return err(T10::kFlowModFailed, of10::FlowModFailedCode::kUnsupported);
+            }
+        default:
+            return e;  // HELLO_FAILED and BAD_REQUEST number the same
+    }
+}
+
 template <class Message, class Body>
 void reply(OfConnection& conn, uint32_t xid, Body body) {
     conn.send(encode(Message{xid, std::move(body)}));
@@ -118,8 +181,8 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
             rule->bytes += upcall.packet.size();
     }
     if (result.to_controller) {
-        packet_in13(upcall, result.controller_table, result.controller_cookie,
-                    result.controller_max_len);
+        packet_in(upcall, result.controller_table, result.controller_cookie,
+                  result.controller_max_len);
     }
     return ok;
 }
@@ -145,23 +208,70 @@ void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
     attribution_ = std::move(alive);
 }
 
-void OfBridge::packet_in13(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len) {
+void OfBridge::packet_in(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len) {
+    const size_t keep = std::min<size_t>(upcall.packet.size(), max_len);
+    const std::vector<uint8_t> data(upcall.packet.begin(),
+                                    upcall.packet.begin() + static_cast<long>(keep));
+    const uint32_t in_port = port_map_.to_openflow(upcall.key.in_port);
     for (const auto& conn : conns_.controller_channels()) {
-        std::vector<uint8_t> bytes;
-        const size_t keep = std::min<size_t>(upcall.packet.size(), max_len);
         if (conn->version() == OfConnection::kVersion13) {
             of13::PacketIn pin;
-            pin.buffer_id = 0xffffffff;  // OFP_NO_BUFFER: the whole frame (up to max_len) is here
+            pin.buffer_id = kNoBuffer;  // the frame (up to max_len) is in the message
             pin.total_len = static_cast<uint16_t>(upcall.packet.size());
             pin.reason = of13::PacketInReason::kAction;
             pin.table_id = table;
             pin.cookie = cookie;
-            pin.match.fields.push_back(of13::Oxm::make(of13::OxmField::kInPort,
-                                                       port_map_.to_openflow(upcall.key.in_port)));
-            pin.data.assign(upcall.packet.begin(), upcall.packet.begin() + static_cast<long>(keep));
+            pin.match.fields.push_back(of13::Oxm::make(of13::OxmField::kInPort, in_port));
+            pin.data = data;
             conn->send(of13::encode(of13::Message{0, pin}));
+        } else {
+            of10::PacketIn pin;
+            pin.buffer_id = kNoBuffer;
+            pin.total_len = static_cast<uint16_t>(upcall.packet.size());
+            pin.in_port = port13_to_10(in_port);
+            pin.reason = of10::PacketInReason::kAction;
+            pin.data = data;
+            conn->send(of10::encode(of10::Message{0, pin}));
         }
     }
+}
+
+std::optional<openflow::SpecError> OfBridge::packet_out(uint32_t buffer_id, uint32_t in_port,
+                                                        const std::vector<of13::Action>& actions,
+                                                        std::span<const uint8_t> data) {
+    const auto bad_request = [](of13::BadRequestCode code) {
+        return openflow::SpecError{static_cast<uint16_t>(of13::ErrorType::kBadRequest),
+                                   static_cast<uint16_t>(code)};
+    };
+    if (buffer_id != kNoBuffer) return bad_request(of13::BadRequestCode::kBufferUnknown);
+    if (auto e = check_instructions({of13::InstructionApplyActions{actions}}, 0)) return e;
+    if (!execute_) return bad_request(of13::BadRequestCode::kEperm);
+    // From the controller (or "any"): no input port; else the port the frame claims.
+    uint32_t dp_in = 0;
+    if (in_port != of13::port_no::kController && in_port != of13::port_no::kAny) {
+        auto dp = port_map_.to_datapath(in_port);
+        if (!dp) return bad_request(of13::BadRequestCode::kBadPort);
+        dp_in = *dp;
+    }
+    FlowKey key{};
+    PacketOffsets ofs;
+    (void)parse_flow(data.data(), static_cast<uint32_t>(data.size()), dp_in, key, ofs);
+    const Upcall upcall{key, UpcallReason::kAction, 0, data};
+    UpcallDecision decision;
+    XlateResult result;
+    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal_};
+    if (!xlate_packet_out(env, upcall, actions, decision, result)) {
+        return bad_request(of13::BadRequestCode::kEperm);
+    }
+    if (result.to_controller) {
+        packet_in(upcall, result.controller_table, result.controller_cookie,
+                  result.controller_max_len);
+    }
+    if (auto ok = execute_(data, dp_in, decision.actions); !ok) {
+        VS_DBG(ofbridge_log, "{}: packet-out: {}", name_, ok.error().message);
+        return bad_request(of13::BadRequestCode::kBadPacket);
+    }
+    return std::nullopt;
 }
 
 std::optional<openflow::SpecError> OfBridge::flow_mod13(const of13::FlowMod& fm) {
@@ -237,6 +347,27 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
         reply<Message>(conn, xid, PortDescReply{0, ports13(info_())});
     } else if (const auto* fm = std::get_if<FlowMod>(&body)) {
         if (auto e = flow_mod13(*fm)) conn.send_error(e->type, e->code, message, xid);
+    } else if (const auto* po = std::get_if<PacketOut>(&body)) {
+        if (auto e = packet_out(po->buffer_id, po->in_port, po->actions, po->data)) {
+            conn.send_error(e->type, e->code, message, xid);
+        }
+    } else if (std::holds_alternative<TableStatsRequest>(body)) {
+        TableStatsReply r;
+        for (uint8_t t = 0; t < FlowTables::kNumTables; ++t) {
+            r.stats.push_back({t, static_cast<uint32_t>(tables_.size(t)), tables_.lookups(t),
+                               tables_.matches(t)});
+        }
+        reply<Message>(conn, xid, r);
+    } else if (const auto* ps = std::get_if<PortStatsRequest>(&body)) {
+        PortStatsReply r;
+        for (const OfPortInfo& p : info_().ports) {
+            of13::PortStats st;
+            st.port_no = p.local ? port_no::kLocal : p.port_no;
+            if (ps->port_no != port_no::kAny && ps->port_no != st.port_no) continue;
+            fill_port_stats(st, p.stats);
+            r.stats.push_back(st);
+        }
+        reply<Message>(conn, xid, r);
     } else if (const auto* fs = std::get_if<FlowStatsRequest>(&body)) {
         if (megaflows_) harvest(megaflows_());
         reply<Message>(conn, xid, FlowStatsReply{0, flow_stats13(*fs)});
@@ -312,6 +443,79 @@ void OfBridge::handle10(OfConnection& conn, std::span<const uint8_t> message) {
         reply<Message>(conn, xid, BarrierReply{});
     } else if (std::holds_alternative<DescStatsRequest>(body)) {
         reply<Message>(conn, xid, DescStatsReply{0, kMfr, kHw, kSw, "None", name_});
+    } else if (const auto* fm = std::get_if<FlowMod>(&body)) {
+        auto converted = flow_mod10_to_13(*fm);
+        std::optional<openflow::SpecError> e;
+        if (!converted) {
+            e = converted.error();
+        } else {
+            e = flow_mod13(*converted);
+            if (e) e = error13_to_10(*e);
+        }
+        if (e) conn.send_error(e->type, e->code, message, xid);
+    } else if (const auto* po = std::get_if<PacketOut>(&body)) {
+        auto actions = actions10_to_13(po->actions, Match{of10::wildcards::kAll});
+        std::optional<openflow::SpecError> e;
+        if (!actions) {
+            e = actions.error();
+        } else if ((e = packet_out(po->buffer_id, port10_to_13(po->in_port), *actions, po->data))) {
+            e = error13_to_10(*e);
+        }
+        if (e) conn.send_error(e->type, e->code, message, xid);
+    } else if (std::holds_alternative<TableStatsRequest>(body)) {
+        TableStatsReply r;
+        for (uint8_t t = 0; t < FlowTables::kNumTables; ++t) {
+            TableStats st;
+            st.table_id = t;
+            st.name = "table" + std::to_string(t);
+            st.wildcards = of10::wildcards::kAll;
+            st.max_entries = 1000000;
+            st.active_count = static_cast<uint32_t>(tables_.size(t));
+            st.lookup_count = tables_.lookups(t);
+            st.matched_count = tables_.matches(t);
+            r.stats.push_back(std::move(st));
+        }
+        reply<Message>(conn, xid, r);
+    } else if (const auto* ps = std::get_if<PortStatsRequest>(&body)) {
+        PortStatsReply r;
+        for (const OfPortInfo& p : info_().ports) {
+            of10::PortStats st;
+            st.port_no = p.local ? port_no::kLocal : static_cast<uint16_t>(p.port_no);
+            if (ps->port_no != port_no::kNone && ps->port_no != st.port_no) continue;
+            fill_port_stats(st, p.stats);
+            r.stats.push_back(st);
+        }
+        reply<Message>(conn, xid, r);
+    } else if (const auto* fs = std::get_if<FlowStatsRequest>(&body)) {
+        if (megaflows_) harvest(megaflows_());
+        FlowStatsReply r;
+        for (const of13::FlowStats& st :
+             flow_stats13(stats_request10(fs->match, fs->table_id, fs->out_port))) {
+            FlowStats out;
+            out.table_id = st.table_id;
+            out.match = match13_to_10(st.match);
+            out.duration_sec = st.duration_sec;
+            out.duration_nsec = st.duration_nsec;
+            out.priority = st.priority;
+            out.idle_timeout = st.idle_timeout;
+            out.hard_timeout = st.hard_timeout;
+            out.cookie = st.cookie;
+            out.packet_count = st.packet_count;
+            out.byte_count = st.byte_count;
+            out.actions = actions13_to_10(st.instructions);
+            r.stats.push_back(std::move(out));
+        }
+        reply<Message>(conn, xid, r);
+    } else if (const auto* as = std::get_if<AggregateStatsRequest>(&body)) {
+        if (megaflows_) harvest(megaflows_());
+        AggregateStatsReply r;
+        for (const of13::FlowStats& st :
+             flow_stats13(stats_request10(as->match, as->table_id, as->out_port))) {
+            r.packet_count += st.packet_count;
+            r.byte_count += st.byte_count;
+            ++r.flow_count;
+        }
+        reply<Message>(conn, xid, r);
     } else {
         const bool stats = message[1] == kOf10StatsRequest;
         VS_DBG(ofbridge_log, "{}: {}: {} not supported", name_, conn.name(), type_name(body));

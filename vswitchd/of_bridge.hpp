@@ -33,6 +33,7 @@ struct OfPortInfo {
     std::string mac;  // "aa:bb:cc:dd:ee:ff"; empty: unknown
     bool link_up = false;
     bool local = false;  // the bridge's internal port
+    PortStats stats;
 };
 
 struct OfSwitchInfo {
@@ -62,6 +63,13 @@ class OfBridge : private OfMessageHandler {
     // Credits the rules with what their megaflows carried since the last call; `flows` is
     // every megaflow of the datapath now (those gone are forgotten).
     void harvest(const std::vector<FlowInfo>& flows);
+    // PACKET_OUT runs its actions through this (Datapath::execute), and NORMAL through `normal`.
+    void set_executor(
+        std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute,
+        Normal normal) {
+        execute_ = std::move(execute);
+        normal_ = std::move(normal);
+    }
     // Where statistics requests get the megaflows to harvest first.
     void set_megaflow_source(std::function<std::vector<FlowInfo>()> source) {
         megaflows_ = std::move(source);
@@ -72,8 +80,12 @@ class OfBridge : private OfMessageHandler {
     void handle10(OfConnection& conn, std::span<const uint8_t> message);
     void handle13(OfConnection& conn, std::span<const uint8_t> message);
     std::optional<openflow::SpecError> flow_mod13(const of13::FlowMod& fm);
+    // PACKET_OUT in 1.3 terms; `in_port` is an OpenFlow 1.3 port number.
+    std::optional<openflow::SpecError> packet_out(uint32_t buffer_id, uint32_t in_port,
+                                                  const std::vector<of13::Action>& actions,
+                                                  std::span<const uint8_t> data);
     std::vector<of13::FlowStats> flow_stats13(const of13::FlowStatsRequest& request) const;
-    void packet_in13(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len);
+    void packet_in(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len);
 
     std::string name_;
     InfoSource info_;
@@ -93,6 +105,8 @@ class OfBridge : private OfMessageHandler {
     };
     std::map<std::string, Attribution, std::less<>> attribution_;
     std::function<std::vector<FlowInfo>()> megaflows_;
+    std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute_;
+    Normal normal_;
 };
 
 }  // namespace vs

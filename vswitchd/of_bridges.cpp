@@ -43,6 +43,13 @@ void SwitchDaemon::sync_openflow() {
                         ok.error().message);
             }
             of->set_megaflow_source([this] { return dp_->dump_flows(); });
+            of->set_executor(
+                [this](std::span<const uint8_t> frame, uint32_t in_port,
+                       const ActionList& actions) { return dp_->execute(frame, in_port, actions); },
+                [this, name = name](const Upcall& u, UpcallDecision& d) {
+                    Bridge* b = find_bridge(name);
+                    return b != nullptr && b->learning().handle(u, d);
+                });
             of->conns().on_status_change([this] {
                 if (controller_status_posted_) return;
                 controller_status_posted_ = true;
@@ -88,7 +95,7 @@ OfSwitchInfo SwitchDaemon::of_switch_info(const std::string& bridge) const {
         if (port == b->second->ports().end() || port->second.port_no != p.port_no) continue;
         const bool local = p.config.name == bridge;
         if (local) local_mac = p.mac;
-        info.ports.push_back({p.port_no, p.config.name, p.mac, p.link_up, local});
+        info.ports.push_back({p.port_no, p.config.name, p.mac, p.link_up, local, p.stats});
     }
     // The same datapath ID as Bridge.datapath_id shows (stats_writer.hpp).
     std::string requested;

@@ -87,7 +87,7 @@ bool rule_outputs_to(const OfRule& rule, uint32_t port) {
     return false;
 }
 
-FlowTables::FlowTables() : tables_(kNumTables) {
+FlowTables::FlowTables() : tables_(kNumTables), lookups_(kNumTables), matches_(kNumTables) {
     auto normal = std::make_shared<OfRule>();
     normal->instructions.push_back(
         of13::InstructionApplyActions{{of13::ActionOutput{of13::port_no::kNormal, 0}}});
@@ -197,11 +197,15 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
 
 RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
                            uint64_t& metadata_looked) const {
+    ++lookups_[table];
     for (const RulePtr& r : tables_[table]) {
         for (size_t w = 0; w < FlowKey::kWords; ++w)
             looked.words()[w] |= r->match.mask.words()[w];
         metadata_looked |= r->match.metadata_mask;
-        if (r->match.matches(key, metadata)) return r;
+        if (r->match.matches(key, metadata)) {
+            ++matches_[table];
+            return r;
+        }
     }
     return nullptr;
 }

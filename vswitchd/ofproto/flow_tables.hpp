@@ -61,6 +61,11 @@ class FlowTables {
                    uint64_t& metadata_looked) const;
     void for_each(const RuleFilter& filter, const std::function<void(const RulePtr&)>& fn) const;
     size_t size() const;
+    size_t size(uint8_t table) const { return tables_[table].size(); }
+    // Packets looked up in / matched in a table by the pipeline (those that reached the control
+    // thread; cached megaflows do not look up again).
+    uint64_t lookups(uint8_t table) const { return lookups_[table]; }
+    uint64_t matches(uint8_t table) const { return matches_[table]; }
     // Bumped on every change: megaflows made before it may be stale.
     uint64_t version() const { return version_; }
 
@@ -68,6 +73,7 @@ class FlowTables {
     bool selected(const OfRule& rule, const RuleFilter& filter) const;
 
     std::vector<std::vector<RulePtr>> tables_;  // each sorted by priority, highest first
+    mutable std::vector<uint64_t> lookups_, matches_;
     uint64_t version_ = 0;
 };
 

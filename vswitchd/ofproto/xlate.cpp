@@ -146,6 +146,26 @@ struct Run {
     }
 
     bool go() {
+        run_tables();
+        decision.actions = ActionList(std::move(actions));
+        return !normal_failed;
+    }
+
+    bool go_packet_out(const std::vector<of13::Action>& list) {
+        static const OfRule kNoRule;
+        for (const of13::Action& a : list) {
+            const auto* out = std::get_if<of13::ActionOutput>(&a);
+            if (out && out->port == of13::port_no::kTable) {
+                run_tables();
+            } else {
+                apply(a, 0, kNoRule);
+            }
+        }
+        decision.actions = ActionList(std::move(actions));
+        return !normal_failed;
+    }
+
+    void run_tables() {
         decision.mask.in_port = 0xffffffff;
         std::vector<of13::Action> action_set;
         const OfRule* last = nullptr;
@@ -183,12 +203,17 @@ struct Run {
             }
         }
         if (last) execute_set(action_set, last_table, *last);
-        decision.actions = ActionList(std::move(actions));
-        return !normal_failed;
     }
 };
 
 }  // namespace
+
+bool xlate_packet_out(const XlateEnv& env, const Upcall& upcall,
+                      const std::vector<of13::Action>& actions, UpcallDecision& decision,
+                      XlateResult& result) {
+    Run run{env, upcall, decision, result, upcall.key};
+    return run.go_packet_out(actions);
+}
 
 bool xlate(const XlateEnv& env, const Upcall& upcall, UpcallDecision& decision,
            XlateResult& result) {

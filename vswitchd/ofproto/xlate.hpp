@@ -40,5 +40,10 @@ struct XlateResult {
 // handler could not decide.
 bool xlate(const XlateEnv& env, const Upcall& upcall, UpcallDecision& decision,
            XlateResult& result);
+// PACKET_OUT: `actions` applied to one frame; an output to OFPP_TABLE runs the frame through
+// the tables from table 0 at that point.
+bool xlate_packet_out(const XlateEnv& env, const Upcall& upcall,
+                      const std::vector<of13::Action>& actions, UpcallDecision& decision,
+                      XlateResult& result);
 
 }  // namespace vs
