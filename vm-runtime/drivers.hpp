@@ -31,7 +31,9 @@ namespace kvm {
                                     const std::string& run_dir, const std::string& qemu);
 [[nodiscard]] std::vector<std::string> qemu_args(const GuestSpec& spec, const std::string& dir,
                                                  const std::string& accel);
-[[nodiscard]] PortPlan port_plan(const std::string& dir, size_t index);
+[[nodiscard]] PortPlan port_plan(const std::string& dir, size_t index, const NicSpec& nic);
+// Removes the TAP devices of the guest's tap NICs.
+void cleanup(const GuestSpec& spec);
 [[nodiscard]] Result<void> qmp(const std::string& dir, const std::string& command);
 [[nodiscard]] std::string state(const std::string& dir);
 }  // namespace kvm

@@ -160,7 +160,7 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
     for (size_t i = 0; i < spec.nics.size() && error.empty(); ++i) {
         const NicSpec& nic = spec.nics[i];
         const PortPlan plan =
-            spec.type == GuestType::kKvm ? kvm::port_plan(dir, i) : lxc::port_plan();
+            spec.type == GuestType::kKvm ? kvm::port_plan(dir, i, nic) : lxc::port_plan();
         (void)db->del_port(nic.port);  // left by a killed supervisor
         if (auto ok = db->add_port(nic.bridge, nic.port, plan.type, plan.options); !ok) {
             error = ok.error().message;
@@ -191,6 +191,7 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
         if (spec.other_config.contains("transient")) (void)db2->remove(spec.name);
     }
     if (spec.type == GuestType::kLxc) lxc::cleanup(spec, config_.run_dir);
+    if (spec.type == GuestType::kKvm) kvm::cleanup(spec);
     ::unlink((dir + "/guest.pid").c_str());
     ::unlink((dir + "/supervisor.pid").c_str());
     log_line("supervisor done");

@@ -136,9 +136,10 @@ Result<void> validate(const GuestSpec& spec) {
         }
     }
     for (const NicSpec& nic : spec.nics) {
-        const bool ok_type = spec.type == GuestType::kLxc   ? nic.type == "veth"
-                             : spec.type == GuestType::kXen ? nic.type == "vif"
-                                                            : nic.type == "vhostuser";
+        const bool ok_type = spec.type == GuestType::kLxc ? nic.type == "veth"
+                             : spec.type == GuestType::kXen
+                                 ? nic.type == "vif"
+                                 : nic.type == "vhostuser" || nic.type == "tap";
         if (!ok_type)
             return fail("network type '" + nic.type + "' is not for a " + type_name(spec.type) +
                         " guest");

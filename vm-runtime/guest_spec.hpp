@@ -22,7 +22,7 @@ enum class GuestType { kKvm, kLxc, kXen };
 
 struct NicSpec {
     std::string bridge;
-    std::string type;  // "vhostuser" (KVM), "veth" (LXC) or "vif" (Xen)
+    std::string type;  // "vhostuser" or "tap" (KVM), "veth" (LXC), "vif" (Xen)
     std::string mac;
     std::string ip;    // ADDR/PREFIX, or empty
     std::string port;  // the switch port (and host netdev) name

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -55,16 +56,38 @@ std::string drive_arg(const std::string& path, const std::string& format) {
     return "file=" + path + ",format=" + format + ",if=virtio";
 }
 
-// NIC `index`: a vhost-user server socket in `dir` and a virtio-net device on it.
-std::vector<std::string> nic_args(const std::string& dir, size_t index, const std::string& mac,
+// NIC `index`: a vhost-user server socket in `dir` (or the TAP device named after the port)
+// and a virtio-net device on it.
+std::vector<std::string> nic_args(const std::string& dir, size_t index, const NicSpec& nic,
                                   const std::string& accel) {
     const std::string n = std::to_string(index);
+    const std::string& mac = nic.mac;
+    if (nic.type == "tap") {
+        // There is no /dev/vhost-net here, and QEMU 7.2 aborts with vhost=on without it.
+        return {"-netdev",
+                "tap,id=n" + n + ",ifname=" + nic.port + ",script=no,downscript=no,vhost=off",
+                "-device", "virtio-net-pci,netdev=n" + n + ",mac=" + mac};
+    }
     // QEMU 7.2 under TCG crashes with MSI-X on a vhost-user virtio-net: no vectors there.
     const std::string vectors = accel == "tcg" ? ",vectors=0" : "";
     return {
         "-chardev", "socket,id=nc" + n + ",path=" + dir + "/net" + n + ".sock,server=on,wait=off",
         "-netdev",  "vhost-user,id=n" + n + ",chardev=nc" + n,
         "-device",  "virtio-net-pci,netdev=n" + n + ",mac=" + mac + vectors};
+}
+
+// TAP NICs: made here (named after the port, up, offloads off) for QEMU to attach to, and
+// given to the switch as `system` ports.
+Result<void> make_taps(const GuestSpec& spec) {
+    for (const NicSpec& nic : spec.nics) {
+        if (nic.type != "tap") continue;
+        (void)run_tool({"ip", "link", "del", nic.port});  // left by a killed supervisor
+        if (auto ok = run_tool({"ip", "tuntap", "add", "dev", nic.port, "mode", "tap"}); !ok)
+            return ok;
+        (void)run_tool({"sysctl", "-qw", "net.ipv6.conf." + nic.port + ".disable_ipv6=1"});
+        if (auto ok = run_tool({"ip", "link", "set", nic.port, "up"}); !ok) return ok;
+    }
+    return {};
 }
 
 }  // namespace
@@ -103,12 +126,13 @@ std::vector<std::string> qemu_args(const GuestSpec& spec, const std::string& dir
     for (const auto& [path, format] : spec.disks)
         a.insert(a.end(), {"-drive", drive_arg(path, format)});
     // vhost-user needs guest memory the switch can map: one shared memfd.
-    if (!spec.nics.empty()) {
+    if (std::any_of(spec.nics.begin(), spec.nics.end(),
+                    [](const NicSpec& nic) { return nic.type == "vhostuser"; })) {
         a.insert(a.end(), {"-object", "memory-backend-memfd,id=mem,size=" + mem + "M,share=on",
                            "-numa", "node,memdev=mem"});
     }
     for (size_t i = 0; i < spec.nics.size(); ++i) {
-        const auto nic = nic_args(dir, i, spec.nics[i].mac, accel);
+        const auto nic = nic_args(dir, i, spec.nics[i], accel);
         a.insert(a.end(), nic.begin(), nic.end());
     }
     return a;
@@ -136,6 +160,10 @@ Result<Launch> launch(const GuestSpec& spec, const std::string& dir, const std::
     }
     if (accel != "kvm" && accel != "tcg")
         return fail("other_config:accel must be auto, kvm or tcg");
+    if (auto ok = make_taps(spec); !ok) {
+        cleanup(spec);
+        return tl::unexpected(ok.error());
+    }
     auto args = qemu_args(spec, dir, accel);
     args[0] = qemu;
     auto pid = spawn_logged(args, dir + "/qemu.log");
@@ -144,6 +172,7 @@ Result<Launch> launch(const GuestSpec& spec, const std::string& dir, const std::
         wait_until([&] { return exists(dir + "/qmp.sock") || !pid_alive(*pid); }, kQmpUpMs);
     if (!up || !pid_alive(*pid)) {
         kill_and_reap(*pid);
+        cleanup(spec);
         std::string log = read_file(dir + "/qemu.log");
         while (!log.empty() && log.back() == '\n')
             log.pop_back();
@@ -155,9 +184,16 @@ Result<Launch> launch(const GuestSpec& spec, const std::string& dir, const std::
     return out;
 }
 
-PortPlan port_plan(const std::string& dir, size_t index) {
+PortPlan port_plan(const std::string& dir, size_t index, const NicSpec& nic) {
+    if (nic.type == "tap") return {"system", {}};
     return {"dpdkvhostuserclient",
             {{"vhost-server-path", dir + "/net" + std::to_string(index) + ".sock"}}};
+}
+
+void cleanup(const GuestSpec& spec) {
+    for (const NicSpec& nic : spec.nics) {
+        if (nic.type == "tap") (void)run_tool({"ip", "link", "del", nic.port});
+    }
 }
 
 Result<void> qmp(const std::string& dir, const std::string& command) {

@@ -204,6 +204,26 @@ class Vmctl(SwitchTest):
         self.vmctl("undefine", self.ct)
         self.assertEqual(self.names(), [])
 
+    def test_tap_nic_and_a_transient_container(self):
+        """A VM whose NIC is a TAP device (a `system` port of the bridge) and a container made
+        with `create` (transient: gone from the definitions once destroyed)."""
+        self.vmctl("define", "--name", self.vm, "--memory", "256", "--kernel", self.kernel,
+                   "--initrd", self.initrd, "--cmdline", "quiet", "--network",
+                   f"bridge={self.br},type=tap,ip={self.net}.1/24")
+        self.vmctl("start", self.vm)
+        tap = self.ports()[0]
+        self.assertIn("tun", run(f"ip -d link show {tap}"))
+        self.vmctl("create", "--name", self.ct, "--type", "lxc", "--rootfs", self.rootfs,
+                   "--network", f"bridge={self.br},ip={self.net}.2/24")
+        self.assertIn("Persistent:     no", self.vmctl("dominfo", self.ct).stdout)
+        wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=90,
+                 what="the container pinging the VM on its TAP")
+        self.vmctl("destroy", self.vm)
+        self.assertNotIn(tap, run("ip -o link show"))
+        self.vmctl("destroy", self.ct)
+        self.assertEqual(self.names(), [self.vm])
+        self.assertEqual(self.ports(), [])
+
     def test_bad_definitions_change_nothing(self):
         self.define_ct()
         before = self.names()

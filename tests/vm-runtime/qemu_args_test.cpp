@@ -56,11 +56,23 @@ TEST(QemuArgs, NoNicNoSharedMemory) {
     EXPECT_EQ(a.find("vs.ip"), std::string::npos);
 }
 
+TEST(QemuArgs, TapNicWithoutVhostNetOrSharedMemory) {
+    GuestSpec spec = guest();
+    spec.nics[0].type = "tap";
+    const std::string a = joined(kvm::qemu_args(spec, "/run/g", "tcg"));
+    EXPECT_NE(a.find("tap,id=n0,ifname=vg-0,script=no,downscript=no,vhost=off"), std::string::npos);
+    EXPECT_EQ(a.find("memfd"), std::string::npos);
+    EXPECT_EQ(a.find("vectors=0"), std::string::npos);
+}
+
 TEST(QemuArgs, PortPlans) {
-    const PortPlan vhost = kvm::port_plan("/run/g", 1);
+    const PortPlan vhost = kvm::port_plan("/run/g", 1, guest().nics[0]);
     EXPECT_EQ(vhost.type, "dpdkvhostuserclient");
     EXPECT_EQ(vhost.options.at("vhost-server-path"), "/run/g/net1.sock");
     EXPECT_EQ(lxc::port_plan().type, "system");
+    NicSpec tap = guest().nics[0];
+    tap.type = "tap";
+    EXPECT_EQ(kvm::port_plan("/run/g", 0, tap).type, "system");
     EXPECT_EQ(lxc::peer_name("vg-0"), "tg-0");
 }
 
