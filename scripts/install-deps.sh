@@ -22,6 +22,8 @@ packages=(
   qemu-system-x86 busybox-static cpio util-linux
   # Xen's own xl configuration parser (libxlutil), to check generated xl configs
   libxen-dev
+  # libvirt domain XML for vmctl define FILE.xml
+  libpugixml-dev
 )
 
 missing=()

@@ -6,13 +6,16 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/paths.hpp"
 #include "ctl/vmctl/define_args.hpp"
+#include "ctl/vmctl/domain_xml.hpp"
 #include "vm-runtime/guest_db.hpp"
 #include "vm-runtime/guest_runtime.hpp"
 #include "vm-runtime/host.hpp"
@@ -30,7 +33,8 @@ Definitions:
           [--kernel FILE [--initrd FILE] [--cmdline TEXT]] [--disk FILE[,format=raw|qcow2]]
           [--rootfs DIR] [--network bridge=BR[,type=vhostuser|veth][,mac=M][,ip=ADDR/PREFIX]]...
           [--autostart [--autostart-order N]] [--accel auto|kvm|tcg]
-  create  (the flags of define)   define a transient guest and start it
+  define FILE.xml                 the same from a libvirt domain XML subset (vm-runtime/README.md)
+  create  (the flags of define, or FILE.xml)   define a transient guest and start it
   undefine NAME                   remove a shut-off guest's definition
   autostart [--disable] NAME      start the guest with `start --autostart`
 Lifecycle:
@@ -84,7 +88,17 @@ void print_warnings(const std::vector<std::string>& warnings) {
 }
 
 GuestSpec define(Context& ctx, const std::vector<std::string>& args, bool transient) {
-    GuestSpec spec = check(vs::vmctl::spec_from_args(args));
+    GuestSpec spec;
+    if (args.size() == 1 && !args[0].starts_with("-")) {
+        // virsh define FILE.xml
+        std::ifstream in(args[0]);
+        if (!in) throw Failure("cannot read " + args[0]);
+        std::stringstream text;
+        text << in.rdbuf();
+        spec = check(vs::vmctl::spec_from_xml(text.str()));
+    } else {
+        spec = check(vs::vmctl::spec_from_args(args));
+    }
     if (transient) spec.other_config["transient"] = "true";
     check(vs::vm::validate(spec));
     check(ctx.db().insert(spec));

@@ -242,6 +242,20 @@ class Vmctl(SwitchTest):
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, f"{what}: {p.stderr}")
             self.assertTrue(p.stderr.startswith("vmctl: "), what)
         self.assertEqual(self.names(), before)
+        # The same checks hold for a libvirt domain XML, and a good one defines.
+        xml = os.path.join(self.dbdir, "ct.xml")
+        for name, bridge in ((self.ct, self.br), ("x5", "nosuchbr"), ("x6", self.br)):
+            with open(xml, "w") as f:
+                f.write(f"<domain type='lxc'><name>{name}</name><memory unit='MiB'>32</memory>"
+                        f"<devices><filesystem type='mount'><source dir='{self.rootfs}'/>"
+                        f"<target dir='/'/></filesystem><interface type='bridge'>"
+                        f"<source bridge='{bridge}'/><virtualport type='openvswitch'/>"
+                        f"<ip address='{self.net}.9' prefix='24'/></interface></devices>"
+                        f"</domain>")
+            p = self.vmctl("define", xml, check=False)
+            self.assertEqual(p.returncode, 0 if name == "x6" else 1, p.stderr)
+        self.assertEqual(self.names(), sorted(before + ["x6"]))
+        self.assertIn(f"{self.net}.9/24", self.vmctl("domiflist", "x6").stdout)
         self.assertEqual(self.vmctl("frobnicate", check=False).returncode, 2)
         self.assertEqual(self.vmctl("start", "nosuchguest", check=False).returncode, 1)
         self.assertEqual(self.vmctl("shutdown", self.ct, check=False).returncode, 1)
