@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -136,6 +137,17 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
     const std::string dir = guest_dir(spec.name);
     (void)write_file(dir + "/supervisor.pid", std::to_string(::getpid()));
     log_line("supervisor of " + spec.name + " (" + type_name(spec.type) + ")");
+    // CPU pinning: the guest (QEMU, the container's init, xl) inherits the supervisor's mask.
+    if (auto it = spec.other_config.find("cpuset"); it != spec.other_config.end()) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (int cpu : parse_cpuset(it->second).value_or(std::vector<int>{}))
+            CPU_SET(cpu, &set);
+        if (::sched_setaffinity(0, sizeof set, &set) != 0) {
+            report(report_fd, "error: cpuset " + it->second + ": " + strerror(errno));
+            return 1;
+        }
+    }
     auto db = GuestDb::connect(config_.db_remote);
     if (!db) {
         report(report_fd, "error: " + db.error().message);

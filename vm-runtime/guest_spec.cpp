@@ -135,6 +135,10 @@ Result<void> validate(const GuestSpec& spec) {
                 return fail("disk '" + path + "': format must be raw or qcow2");
         }
     }
+    if (auto it = spec.other_config.find("cpuset"); it != spec.other_config.end()) {
+        auto cpus = parse_cpuset(it->second);
+        if (!cpus) return tl::unexpected(cpus.error());
+    }
     for (const NicSpec& nic : spec.nics) {
         const bool ok_type = spec.type == GuestType::kLxc ? nic.type == "veth"
                              : spec.type == GuestType::kXen
@@ -148,6 +152,24 @@ Result<void> validate(const GuestSpec& spec) {
             return fail("ip '" + nic.ip + "' is not ADDR/PREFIX");
     }
     return {};
+}
+
+Result<std::vector<int>> parse_cpuset(const std::string& text) {
+    std::vector<int> cpus;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        unsigned first = 0, last = 0;
+        char tail = 0;
+        const int n = std::sscanf(item.c_str(), "%u-%u%c", &first, &last, &tail);
+        if (n == 1) last = first;
+        if ((n != 1 && n != 2) || last < first || last >= 1024)
+            return fail("cpuset '" + text + "' is not a CPU list such as 0,2-3");
+        for (unsigned c = first; c <= last; ++c)
+            cpus.push_back(static_cast<int>(c));
+    }
+    if (cpus.empty()) return fail("cpuset '" + text + "' is empty");
+    return cpus;
 }
 
 std::string port_name(const std::string& guest, size_t index) {

@@ -38,7 +38,8 @@ struct GuestSpec {
     std::vector<NicSpec> nics;
     bool autostart = false;
     int64_t autostart_order = 0;
-    std::map<std::string, std::string> other_config;  // accel=auto|kvm|tcg, transient=true
+    // accel=auto|kvm|tcg, cpuset=LIST (CPU pinning), hugepages=PATH (VM memory), transient=true
+    std::map<std::string, std::string> other_config;
 };
 
 [[nodiscard]] const char* type_name(GuestType type);
@@ -55,6 +56,9 @@ struct GuestSpec {
 // Everything that can be checked without the DB or the bridges: name, memory, vcpus, a kernel
 // (or disk) for VMs that exists, a rootfs with /sbin/init for containers, NIC types and MACs.
 [[nodiscard]] Result<void> validate(const GuestSpec& spec);
+
+// "0,2-3" -> {0, 2, 3}.
+[[nodiscard]] Result<std::vector<int>> parse_cpuset(const std::string& text);
 
 // The host-side name of NIC `index` of guest `guest`: "v" + name + "-" + index when that fits
 // in a Linux interface name (15 characters), else "v" + 8 hex digits of the name's hash.

@@ -125,9 +125,16 @@ std::vector<std::string> qemu_args(const GuestSpec& spec, const std::string& dir
     }
     for (const auto& [path, format] : spec.disks)
         a.insert(a.end(), {"-drive", drive_arg(path, format)});
-    // vhost-user needs guest memory the switch can map: one shared memfd.
-    if (std::any_of(spec.nics.begin(), spec.nics.end(),
-                    [](const NicSpec& nic) { return nic.type == "vhostuser"; })) {
+    // vhost-user needs guest memory the switch can map: one shared memfd, or hugepages
+    // (other_config:hugepages=PATH, e.g. /dev/hugepages) when asked for.
+    const auto huge = spec.other_config.find("hugepages");
+    if (huge != spec.other_config.end()) {
+        a.insert(a.end(), {"-object",
+                           "memory-backend-file,id=mem,size=" + mem + "M,mem-path=" + huge->second +
+                               ",share=on,prealloc=on",
+                           "-numa", "node,memdev=mem"});
+    } else if (std::any_of(spec.nics.begin(), spec.nics.end(),
+                           [](const NicSpec& nic) { return nic.type == "vhostuser"; })) {
         a.insert(a.end(), {"-object", "memory-backend-memfd,id=mem,size=" + mem + "M,share=on",
                            "-numa", "node,memdev=mem"});
     }

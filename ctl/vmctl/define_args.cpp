@@ -80,6 +80,10 @@ Result<vm::GuestSpec> spec_from_args(const std::vector<std::string>& args) {
             spec.autostart_order = parse_int(flag, next());
         } else if (flag == "--accel") {
             spec.other_config["accel"] = next();
+        } else if (flag == "--cpuset") {
+            spec.other_config["cpuset"] = next();
+        } else if (flag == "--hugepages") {
+            spec.other_config["hugepages"] = next();
         } else {
             throw UsageError("unknown option '" + args[i] + "'");
         }

@@ -32,7 +32,8 @@ Definitions:
   define  --name NAME [--type kvm|lxc] [--memory MB] [--vcpus N]
           [--kernel FILE [--initrd FILE] [--cmdline TEXT]] [--disk FILE[,format=raw|qcow2]]
           [--rootfs DIR] [--network bridge=BR[,type=vhostuser|veth][,mac=M][,ip=ADDR/PREFIX]]...
-          [--autostart [--autostart-order N]] [--accel auto|kvm|tcg]
+          [--autostart [--autostart-order N]] [--accel auto|kvm|tcg] [--cpuset 0,2-3]
+          [--hugepages /dev/hugepages]
   define FILE.xml                 the same from a libvirt domain XML subset (vm-runtime/README.md)
   create  (the flags of define, or FILE.xml)   define a transient guest and start it
   undefine NAME                   remove a shut-off guest's definition

@@ -214,8 +214,12 @@ class Vmctl(SwitchTest):
         tap = self.ports()[0]
         self.assertIn("tun", run(f"ip -d link show {tap}"))
         self.vmctl("create", "--name", self.ct, "--type", "lxc", "--rootfs", self.rootfs,
-                   "--network", f"bridge={self.br},ip={self.net}.2/24")
-        self.assertIn("Persistent:     no", self.vmctl("dominfo", self.ct).stdout)
+                   "--cpuset", "0", "--network", f"bridge={self.br},ip={self.net}.2/24")
+        info = self.vmctl("dominfo", self.ct).stdout
+        self.assertIn("Persistent:     no", info)
+        pid = re.search(r"Id:\s+(\d+)", info).group(1)
+        with open(f"/proc/{pid}/status") as f:
+            self.assertIn("Cpus_allowed_list:\t0\n", f.read())  # --cpuset pins it
         wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=90,
                  what="the container pinging the VM on its TAP")
         self.vmctl("destroy", self.vm)

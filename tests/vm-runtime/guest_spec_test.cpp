@@ -37,6 +37,14 @@ TEST(GuestSpec, NetworkDefaultsFollowTheGuestType) {
     EXPECT_FALSE(parse_network("bridge=br0,colour=red", GuestType::kKvm, "g", 0));
 }
 
+TEST(GuestSpec, CpuSets) {
+    EXPECT_EQ(*parse_cpuset("0,2-3"), (std::vector<int>{0, 2, 3}));
+    EXPECT_EQ(*parse_cpuset("1"), (std::vector<int>{1}));
+    EXPECT_FALSE(parse_cpuset("3-1"));
+    EXPECT_FALSE(parse_cpuset("a"));
+    EXPECT_FALSE(parse_cpuset(""));
+}
+
 TEST(GuestSpec, PortNamesFitLinuxInterfaceNames) {
     EXPECT_EQ(port_name("short", 3), "vshort-3");
     const std::string long_name = port_name("a-rather-long-guest-name", 0);

@@ -65,6 +65,15 @@ TEST(QemuArgs, TapNicWithoutVhostNetOrSharedMemory) {
     EXPECT_EQ(a.find("vectors=0"), std::string::npos);
 }
 
+TEST(QemuArgs, HugepageBacking) {
+    GuestSpec spec = guest();
+    spec.other_config["hugepages"] = "/dev/hugepages";
+    const std::string a = joined(kvm::qemu_args(spec, "/run/g", "tcg"));
+    EXPECT_NE(a.find("memory-backend-file,id=mem,size=256M,mem-path=/dev/hugepages,share=on"),
+              std::string::npos);
+    EXPECT_EQ(a.find("memfd"), std::string::npos);
+}
+
 TEST(QemuArgs, PortPlans) {
     const PortPlan vhost = kvm::port_plan("/run/g", 1, guest().nics[0]);
     EXPECT_EQ(vhost.type, "dpdkvhostuserclient");
