@@ -70,6 +70,14 @@ std::map<std::string, std::vector<WantedController>> read_controllers(const ovsd
     return out;
 }
 
+std::map<std::string, std::string> read_fail_modes(const ovsdb::Database& db) {
+    std::map<std::string, std::string> out;
+    db.for_each_row("Bridge", [&](const Uuid&, const row::Row& bridge) {
+        out[row::string_of(bridge, "name")] = row::string_of(bridge, "fail_mode");
+    });
+    return out;
+}
+
 Json controller_status_ops(const ovsdb::Database& db,
                            const std::map<Uuid, ControllerStatus>& status, bool refresh) {
     Json ops = Json::array();

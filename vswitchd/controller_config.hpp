@@ -32,6 +32,9 @@ struct ControllerStatus {
 // Bridge name -> its controllers, for the bridges listed in Open_vSwitch.bridges.
 std::map<std::string, std::vector<WantedController>> read_controllers(const ovsdb::Database& db);
 
+// Bridge name -> its fail_mode ("secure", "standalone" or "" when unset).
+std::map<std::string, std::string> read_fail_modes(const ovsdb::Database& db);
+
 // Operations writing each controller's status where the row differs from it; keys named in
 // `volatile_keys` (the seconds counters) only count as a difference when `refresh` is set, so
 // the row is not rewritten every second. Empty when nothing is to be written.

@@ -166,9 +166,14 @@ void OfBridge::set_ports(std::vector<uint32_t> ports, std::optional<uint32_t> lo
 }
 
 bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, const Normal& normal) {
+    if (fail_open_) {  // standalone with every controller gone: a learning switch
+        decision.mask.in_port = 0xffffffff;
+        return normal(upcall, decision);
+    }
     XlateResult result;
     const XlateEnv env{tables_, port_map_, ports_, local_port_, normal};
     const bool ok = xlate(env, upcall, decision, result);
+    const uint64_t now = now_ms_();
     if (decision.install && !result.rules.empty()) {
         Attribution& a = attribution_[megaflow_id(upcall.pmd, apply_mask(upcall.key, decision.mask),
                                                   decision.mask)];
@@ -176,6 +181,7 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
         a.packets = a.bytes = 0;
     }
     for (const RulePtr& rule : result.rules) {
+        rule->used_ms = now;
         if (!(rule->flags & of13::flow_mod_flags::kNoPktCounts)) ++rule->packets;
         if (!(rule->flags & of13::flow_mod_flags::kNoBytCounts))
             rule->bytes += upcall.packet.size();
@@ -195,8 +201,10 @@ void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
         Attribution& a = it->second;
         const uint64_t packets = f.packets >= a.packets ? f.packets - a.packets : f.packets;
         const uint64_t bytes = f.bytes >= a.bytes ? f.bytes - a.bytes : f.bytes;
+        const uint64_t now = now_ms_();
         for (const auto& weak : a.rules) {
             if (auto rule = weak.lock()) {
+                if (packets > 0) rule->used_ms = now;
                 if (!(rule->flags & of13::flow_mod_flags::kNoPktCounts)) rule->packets += packets;
                 if (!(rule->flags & of13::flow_mod_flags::kNoBytCounts)) rule->bytes += bytes;
             }
@@ -277,9 +285,75 @@ std::optional<openflow::SpecError> OfBridge::packet_out(uint32_t buffer_id, uint
 std::optional<openflow::SpecError> OfBridge::flow_mod13(const of13::FlowMod& fm) {
     auto match = match_from_oxm(fm.match, port_map_);
     if (!match) return match.error();
-    if (auto e = tables_.flow_mod(fm, *match, now_ms_())) return e;
+    std::vector<RemovedRule> removed;
+    if (auto e = tables_.flow_mod(fm, *match, now_ms_(), &removed)) return e;
     revalidate_();
+    send_flow_removed(removed);
     return std::nullopt;
+}
+
+void OfBridge::run_timeouts() {
+    const std::vector<RemovedRule> removed = tables_.expire(now_ms_());
+    if (removed.empty()) return;
+    revalidate_();
+    send_flow_removed(removed);
+}
+
+void OfBridge::send_flow_removed(const std::vector<RemovedRule>& removed) {
+    const uint64_t now = now_ms_();
+    for (const RemovedRule& gone : removed) {
+        const OfRule& r = *gone.rule;
+        if (!(r.flags & of13::flow_mod_flags::kSendFlowRem)) continue;
+        const uint64_t age = now - r.created_ms;
+        const of13::Match match = match_to_oxm(r.match, port_map_);
+        for (const auto& conn : conns_.controller_channels()) {
+            if (conn->version() == OfConnection::kVersion13) {
+                of13::FlowRemoved fr;
+                fr.cookie = r.cookie;
+                fr.priority = r.priority;
+                fr.reason = static_cast<of13::FlowRemovedReason>(gone.reason);
+                fr.table_id = r.table_id;
+                fr.duration_sec = static_cast<uint32_t>(age / 1000);
+                fr.duration_nsec = static_cast<uint32_t>(age % 1000 * 1000000);
+                fr.idle_timeout = r.idle_timeout;
+                fr.hard_timeout = r.hard_timeout;
+                fr.packet_count = r.packets;
+                fr.byte_count = r.bytes;
+                fr.match = match;
+                conn->send(of13::encode(of13::Message{0, fr}));
+            } else if (r.table_id == 0) {
+                of10::FlowRemoved fr;
+                fr.match = match13_to_10(match);
+                fr.cookie = r.cookie;
+                fr.priority = r.priority;
+                fr.reason = static_cast<of10::FlowRemovedReason>(gone.reason);
+                fr.duration_sec = static_cast<uint32_t>(age / 1000);
+                fr.duration_nsec = static_cast<uint32_t>(age % 1000 * 1000000);
+                fr.idle_timeout = r.idle_timeout;
+                fr.packet_count = r.packets;
+                fr.byte_count = r.bytes;
+                conn->send(of10::encode(of10::Message{0, fr}));
+            }
+        }
+    }
+}
+
+void OfBridge::set_fail_mode(const std::string& mode) {
+    secure_ = mode == "secure";
+}
+
+bool OfBridge::update_fail_open() {
+    const auto status = conns_.status();
+    bool any_active = false;
+    for (const auto& [uuid, st] : status)
+        any_active = any_active || st.is_connected;
+    const bool open = !secure_ && !status.empty() && !any_active;
+    if (open == fail_open_) return false;
+    fail_open_ = open;
+    VS_INFO(ofbridge_log, "{}: {}", name_,
+            open ? "no controller reachable: standalone, acting as a learning switch"
+                 : "leaving standalone fail mode");
+    return true;
 }
 
 std::vector<of13::FlowStats> OfBridge::flow_stats13(const of13::FlowStatsRequest& request) const {

@@ -63,6 +63,17 @@ class OfBridge : private OfMessageHandler {
     // Credits the rules with what their megaflows carried since the last call; `flows` is
     // every megaflow of the datapath now (those gone are forgotten).
     void harvest(const std::vector<FlowInfo>& flows);
+    // Once a second after harvest(): rules past their idle or hard timeout go (FLOW_REMOVED to
+    // the controllers for those that asked).
+    void run_timeouts();
+    // Bridge.fail_mode ("secure" or anything else: standalone). In standalone mode a bridge
+    // whose controllers are all unreachable acts as a learning switch (NORMAL) until one is
+    // back; in secure mode its rules stay and misses are dropped.
+    void set_fail_mode(const std::string& mode);
+    // Re-evaluates whether the bridge is in fail-open (standalone, controllers set, none
+    // connected); returns true when that changed (the caller revalidates).
+    bool update_fail_open();
+    bool fail_open() const { return fail_open_; }
     // PACKET_OUT runs its actions through this (Datapath::execute), and NORMAL through `normal`.
     void set_executor(
         std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute,
@@ -80,6 +91,7 @@ class OfBridge : private OfMessageHandler {
     void handle10(OfConnection& conn, std::span<const uint8_t> message);
     void handle13(OfConnection& conn, std::span<const uint8_t> message);
     std::optional<openflow::SpecError> flow_mod13(const of13::FlowMod& fm);
+    void send_flow_removed(const std::vector<RemovedRule>& removed);
     // PACKET_OUT in 1.3 terms; `in_port` is an OpenFlow 1.3 port number.
     std::optional<openflow::SpecError> packet_out(uint32_t buffer_id, uint32_t in_port,
                                                   const std::vector<of13::Action>& actions,
@@ -107,6 +119,8 @@ class OfBridge : private OfMessageHandler {
     std::function<std::vector<FlowInfo>()> megaflows_;
     std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute_;
     Normal normal_;
+    bool secure_ = false;
+    bool fail_open_ = false;
 };
 
 }  // namespace vs

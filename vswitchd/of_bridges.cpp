@@ -32,6 +32,7 @@ void SwitchDaemon::sync_openflow() {
         }
     }
     const auto controllers = read_controllers(db());
+    const auto fail_modes = read_fail_modes(db());
     for (const auto& [name, bridge] : bridges_) {
         auto& of = of_bridges_[name];
         if (!of) {
@@ -50,7 +51,11 @@ void SwitchDaemon::sync_openflow() {
                     Bridge* b = find_bridge(name);
                     return b != nullptr && b->learning().handle(u, d);
                 });
-            of->conns().on_status_change([this] {
+            of->conns().on_status_change([this, name = name] {
+                if (auto it = of_bridges_.find(name);
+                    it != of_bridges_.end() && it->second->update_fail_open()) {
+                    revalidate_bridge(name);
+                }
                 if (controller_status_posted_) return;
                 controller_status_posted_ = true;
                 boost::asio::post(io_, [this] {
@@ -64,9 +69,14 @@ void SwitchDaemon::sync_openflow() {
         if (auto p = bridge->ports().find(name); p != bridge->ports().end())
             local = p->second.port_no;
         of->set_ports(std::move(ports), local);
+        auto mode = fail_modes.find(name);
+        of->set_fail_mode(mode == fail_modes.end() ? std::string() : mode->second);
         auto c = controllers.find(name);
         of->conns().set_controllers(c == controllers.end() ? std::vector<WantedController>{}
                                                            : c->second);
+    }
+    for (auto& [name, of] : of_bridges_) {
+        if (of->update_fail_open()) revalidate_bridge(name);
     }
     write_controller_status(false);
 }
@@ -111,8 +121,10 @@ OfSwitchInfo SwitchDaemon::of_switch_info(const std::string& bridge) const {
 void SwitchDaemon::harvest_rule_counters() {
     if (of_bridges_.empty()) return;
     const std::vector<FlowInfo> flows = dp_->dump_flows();
-    for (auto& [name, of] : of_bridges_)
+    for (auto& [name, of] : of_bridges_) {
         of->harvest(flows);
+        of->run_timeouts();
+    }
 }
 
 void SwitchDaemon::write_controller_status(bool refresh) {

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 
 from test_vswitchd_db import DbSwitch
-from vsenv import SwitchTest
+from vsenv import SwitchTest, wait_for
 
 
 class OpenFlowFlows(SwitchTest):
@@ -92,3 +92,11 @@ class OpenFlowFlows(SwitchTest):
         self.ofctl("add-flow", t, "priority=0,actions=NORMAL")
         self.assertEqual(a.ping(c.ip, count=2), 2)
         self.assertEqual(b.ping(c.ip, count=2), 2)
+
+        # Timeouts: a hard timeout removes a rule however busy; an idle one once unused.
+        self.ofctl("add-flow", t, "priority=7,hard_timeout=1,dl_type=0x88b5,actions=drop")
+        self.ofctl("add-flow", t, "priority=6,idle_timeout=1,dl_type=0x88b6,actions=drop")
+        self.assertEqual(len([f for f in self.flows() if "priority=7" in f[1] or
+                              "priority=6" in f[1]]), 2)
+        wait_for(lambda: not [f for f in self.flows() if "priority=7" in f[1] or
+                              "priority=6" in f[1]], timeout=10, what="rules timed out")

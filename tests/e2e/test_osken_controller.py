@@ -81,3 +81,19 @@ class OsKenController(SwitchTest):
         # Those rules carried the later pings: their counters moved.
         counted = re.findall(r"n_packets=(\d+).*priority=1,", flows)
         self.assertTrue(any(int(n) > 0 for n in counted), flows)
+
+        # Controller loss with fail_mode=secure: the installed rules stay and keep forwarding,
+        # a miss (here: a->c after its rule is removed) goes to no one and is dropped.
+        a, b, c = self.hosts
+        self.switch.vsctl("set-fail-mode", self.br, "secure")
+        self.stop_controller()
+        wait_for(lambda: self.switch.vsctl("get", "Controller", self.br, "is_connected") ==
+                 "false", timeout=20, what="controller seen as gone")
+        subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "--strict", "del-flows", self.mgmt,
+                        f"priority=1,dl_src={a.mac},dl_dst={c.mac},in_port="
+                        f"{self.switch.vsctl('get', 'Interface', a.port, 'ofport')}"], check=True)
+        self.assertEqual(a.ping(b.ip, count=2), 2)
+        self.assertEqual(a.ping(c.ip, count=2, check=False), 0)
+        # Standalone: with no controller the bridge falls back to a learning switch.
+        self.switch.vsctl("set-fail-mode", self.br, "standalone")
+        self.assertGreaterEqual(a.ping(c.ip, count=3, check=False), 2)

@@ -101,7 +101,8 @@ bool FlowTables::selected(const OfRule& rule, const RuleFilter& filter) const {
 }
 
 std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
-                                                        const OfMatch& match, uint64_t now_ms) {
+                                                        const OfMatch& match, uint64_t now_ms,
+                                                        std::vector<RemovedRule>* removed) {
     const bool strict = fm.command == Cmd::kModifyStrict || fm.command == Cmd::kDeleteStrict;
     const bool all_tables = fm.table_id == 0xff;
     if (fm.table_id >= kNumTables &&
@@ -178,12 +179,13 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
             RuleFilter filter{fm.table_id, match, fm.out_port, fm.cookie, fm.cookie_mask};
             for (auto& table : tables_) {
                 std::erase_if(table, [&](const RulePtr& r) {
-                    if (strict) {
-                        return (all_tables || r->table_id == fm.table_id) && same_rule(*r) &&
-                               rule_outputs_to(*r, fm.out_port) &&
-                               (r->cookie & fm.cookie_mask) == (fm.cookie & fm.cookie_mask);
-                    }
-                    return selected(*r, filter);
+                    const bool gone =
+                        strict ? (all_tables || r->table_id == fm.table_id) && same_rule(*r) &&
+                                     rule_outputs_to(*r, fm.out_port) &&
+                                     (r->cookie & fm.cookie_mask) == (fm.cookie & fm.cookie_mask)
+                               : selected(*r, filter);
+                    if (gone && removed) removed->push_back({r, RemovalReason::kDelete});
+                    return gone;
                 });
             }
             break;
@@ -208,6 +210,26 @@ RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata,
         }
     }
     return nullptr;
+}
+
+std::vector<RemovedRule> FlowTables::expire(uint64_t now_ms) {
+    std::vector<RemovedRule> out;
+    for (auto& table : tables_) {
+        std::erase_if(table, [&](const RulePtr& r) {
+            const uint64_t last = std::max(r->used_ms, r->created_ms);
+            if (r->hard_timeout && now_ms - r->created_ms >= r->hard_timeout * 1000ULL) {
+                out.push_back({r, RemovalReason::kHardTimeout});
+                return true;
+            }
+            if (r->idle_timeout && now_ms - last >= r->idle_timeout * 1000ULL) {
+                out.push_back({r, RemovalReason::kIdleTimeout});
+                return true;
+            }
+            return false;
+        });
+    }
+    if (!out.empty()) ++version_;
+    return out;
 }
 
 void FlowTables::for_each(const RuleFilter& filter,

@@ -25,10 +25,18 @@ struct OfRule {
     uint16_t idle_timeout = 0, hard_timeout = 0, flags = 0;
     std::vector<of13::Instruction> instructions;
     uint64_t created_ms = 0;
+    uint64_t used_ms = 0;  // last packet (0: none yet); idle timeouts count from here
     uint64_t packets = 0, bytes = 0;
 };
 
 using RulePtr = std::shared_ptr<OfRule>;
+
+// Why a rule went (OpenFlow's FLOW_REMOVED reasons, same numbers in 1.0 and 1.3).
+enum class RemovalReason : uint8_t { kIdleTimeout = 0, kHardTimeout = 1, kDelete = 2 };
+struct RemovedRule {
+    RulePtr rule;
+    RemovalReason reason;
+};
 
 // Which rules a non-strict FLOW_MOD or a flow statistics request selects.
 struct RuleFilter {
@@ -53,8 +61,13 @@ class FlowTables {
 
     // Applies a FLOW_MOD whose match is already converted; nullopt on success, else the ERROR
     // to send. `now_ms` stamps new rules.
+    // Rules a delete removed are appended to `removed` when given.
     std::optional<openflow::SpecError> flow_mod(const of13::FlowMod& fm, const OfMatch& match,
-                                                uint64_t now_ms);
+                                                uint64_t now_ms,
+                                                std::vector<RemovedRule>* removed = nullptr);
+    // Removes the rules whose hard timeout passed since creation or idle timeout since their
+    // last packet (or creation); returns them.
+    std::vector<RemovedRule> expire(uint64_t now_ms);
     // The highest-priority rule of `table` matching (key, metadata), or null. Every rule
     // examined adds its mask to `looked` / `metadata_looked`.
     RulePtr lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
