@@ -7,7 +7,9 @@ line and change nothing. Guest images come from scripts/build-guest-images (Debi
 cached in the build directory)."""
 
 import os
+import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -124,6 +126,44 @@ class Vmctl(SwitchTest):
                     return int(m.group(1))
             raise AssertionError(f"no ping statistics on the VM's console:\n{out[-1500:]}")
 
+    def console_session(self, line, expect):
+        """`vmctl console` on a pseudo-terminal, as a person uses it: type a line, read the
+        echo and the answer, detach with Ctrl-]."""
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ.update(VS_RUNDIR=self.switch.rundir)
+            os.execv(os.path.join(BIN_DIR, "vmctl"), ["vmctl", "console", self.vm])
+        out = b""
+        try:
+            time.sleep(0.3)
+            for ch in line + "\r":
+                os.write(fd, ch.encode())
+                time.sleep(0.01)
+            deadline = time.time() + 10
+            while time.time() < deadline and expect.encode() not in out:
+                if select.select([fd], [], [], 0.2)[0]:
+                    out += os.read(fd, 4096)
+            os.write(fd, b"\x1d")  # Ctrl-]
+            deadline = time.time() + 5
+            while time.time() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+                    pid = None
+                    break
+                if select.select([fd], [], [], 0.1)[0]:
+                    try:
+                        out += os.read(fd, 4096)
+                    except OSError:
+                        pass
+            self.assertIsNone(pid, "vmctl console did not detach on Ctrl-]")
+        finally:
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            os.close(fd)
+        return out.decode(errors="replace")
+
     def ports(self):
         return run(f"{BIN_DIR}/vsctl --db=unix:{self.switch.rundir}/db.sock list-ports "
                    f"{self.br}").split()
@@ -161,6 +201,8 @@ class Vmctl(SwitchTest):
         print(f"\n  vm start {vm_started:.1f} s ({accel}), boot to ping {boot_to_ping:.1f} s; "
               f"container start {ct_started:.2f} s")
         self.assertEqual(self.console_ping(f"{self.net}.2"), 3)
+        self.assertIn("hello-from-vm3", self.console_session("echo hello-from-vm$((1+2))",
+                                                             "hello-from-vm3"))
 
         # suspend stops the VM's traffic; resume brings it back.
         self.vmctl("suspend", self.vm)
@@ -222,6 +264,16 @@ class Vmctl(SwitchTest):
             self.assertIn("Cpus_allowed_list:\t0\n", f.read())  # --cpuset pins it
         wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=90,
                  what="the container pinging the VM on its TAP")
+        # reboot resets the VM: it boots again and answers again.
+        log = self.guest_file(self.vm, "console.log")
+        self.vmctl("reboot", self.vm)
+        def booted_twice():
+            with open(log, errors="replace") as f:
+                return f.read().count("vs-guest: ready") == 2
+        wait_for(booted_twice,
+                 timeout=60, what="the VM booting again after reboot")
+        wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=30,
+                 what="ping after reboot")
         self.vmctl("destroy", self.vm)
         self.assertNotIn(tap, run("ip -o link show"))
         self.vmctl("destroy", self.ct)
