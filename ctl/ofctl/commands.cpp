@@ -306,7 +306,7 @@ void cmd_dump_ports_desc(Session& s, const Args& a, std::ostream& out) {
         std::vector<of10::PhyPort> all;
         for (const auto& d : f.front().ports)
             if (port == of13::port_no::kAny || from_of10_port(d.port_no) == port) all.push_back(d);
-        out << format_ports(all);
+        out << s.header("OFPST_PORT_DESC reply", x) << "\n" << format_ports(all);
     }
 }
 

@@ -351,6 +351,11 @@ std::string format_of10_flow_stats(const of10::FlowStats& fs, const FlowLineOpti
     as13.match = from_of10_match(fs.match);
     std::string line = format_flow_stats(as13, options);
     line.resize(line.size() - std::string_view("drop").size());
+    // 1.0's "no VLAN" also says PCP 0, so its TCI mask is all ones (ovs-ofctl: no "/0x1fff").
+    const std::string_view none13 = "vlan_tci=0x0000/0x1fff";
+    if (const size_t at = line.find(none13); at != std::string::npos) {
+        line.replace(at, none13.size(), "vlan_tci=0x0000");
+    }
     return line + format_of10_actions(fs.actions);
 }
 

@@ -308,14 +308,16 @@ std::string format_port_stats(const std::vector<of10::PortStats>& stats) {
 }
 
 std::string format_table_stats(const std::vector<of13::TableStats>& stats) {
+    // Entries separated by blank lines; a run of tables with the same counters is one "ditto".
     std::string s;
     size_t i = 0;
     while (i < stats.size()) {
         const auto& t = stats[i];
+        if (i > 0) s += "\n";
         s += "  table " + std::to_string(t.table_id) + ":\n";
         s += "    active=" + std::to_string(t.active_count) +
              ", lookup=" + std::to_string(t.lookup_count) +
-             ", matched=" + std::to_string(t.matched_count) + "\n\n";
+             ", matched=" + std::to_string(t.matched_count) + "\n";
         size_t j = i + 1;
         while (j < stats.size() && stats[j].active_count == t.active_count &&
                stats[j].lookup_count == t.lookup_count &&
@@ -325,8 +327,8 @@ std::string format_table_stats(const std::vector<of13::TableStats>& stats) {
         if (j - i > 1) {
             const std::string first = std::to_string(stats[i + 1].table_id);
             const std::string last = std::to_string(stats[j - 1].table_id);
-            s += j - i == 2 ? "  table " + first + ": ditto\n\n"
-                            : "  tables " + first + "..." + last + ": ditto\n\n";
+            s += j - i == 2 ? "\n  table " + first + ": ditto\n"
+                            : "\n  tables " + first + "..." + last + ": ditto\n";
         }
         i = j;
     }
