@@ -4,7 +4,8 @@
 # `vsctl add-port` for two containers (network namespaces with veth pairs, attached as `system`
 # ports). Sends traffic between them (ping and an iperf3 TCP run) and shows the configuration, the
 # interface counters, the learned MAC table, the megaflows and the PMD statistics. Everything is
-# removed at the end. Needs root. With VS_BIN_DIR set, uses the programs there and skips the
+# removed at the end. Then a QEMU guest (vhost-user) and a container (veth) join br0 through vmctl,
+# from images that scripts/build-guest-images makes out of Debian packages. Needs root. With VS_BIN_DIR set, uses the programs there and skips the
 # installation and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ run=$(mktemp -d /tmp/vs-demo-XXXX)
 export VS_RUNDIR=$run VS_DBDIR=$run  # the config DB goes with the run directory
 pid=""
 cleanup() {
+  for g in vm1 ct1; do "$bin/vmctl" destroy "$g" >/dev/null 2>&1 || true; done
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   for c in c1 c2; do ip netns del "vsdemo-$c" 2>/dev/null || true; ip link del "vsdemo-$c" 2>/dev/null || true; done
   rm -rf "$run"
@@ -58,6 +60,23 @@ echo; echo "== iperf3 TCP c1 -> c2 (3 s)"
 ip netns exec vsdemo-c2 iperf3 -s -1 -D >/dev/null 2>&1 || ip netns exec vsdemo-c2 iperf3 -s -1 &
 sleep 0.5
 ip netns exec vsdemo-c1 iperf3 -c 10.0.0.2 -t 3 | tail -4
+
+echo; echo "== guests on br0: vm1 (QEMU, vhost-user, 10.0.0.11) and ct1 (container, veth, 10.0.0.12)"
+img=${VS_GUEST_IMAGES:-$bin/../guest-images}
+bash scripts/build-guest-images "$img"
+show "$bin/vmctl" define --name vm1 --memory 256 --kernel "$img/vmlinux" --initrd "$img/initrd.img" \
+  --cmdline quiet --network bridge=br0,type=vhostuser,ip=10.0.0.11/24
+show "$bin/vmctl" define --name ct1 --type lxc --memory 64 --rootfs "$img/rootfs" \
+  --network bridge=br0,ip=10.0.0.12/24
+show "$bin/vmctl" start vm1
+show "$bin/vmctl" start ct1
+for _ in $(seq 60); do "$bin/vmctl" exec ct1 -- ping -c 1 -W 1 10.0.0.11 >/dev/null 2>&1 && break; done
+show "$bin/vmctl" exec ct1 -- ping -c 3 -i 0.2 10.0.0.11
+echo; echo "== ping c1 -> vm1"
+ip netns exec vsdemo-c1 ping -c 3 -i 0.2 10.0.0.11
+show "$bin/vmctl" list --all
+show "$bin/vmctl" dominfo vm1
+show "$bin/vmctl" domiflist vm1
 sleep 1.5  # Interface statistics reach the DB once a second
 
 show "$bin/vsctl" show
