@@ -66,6 +66,15 @@ std::vector<of10::PhyPort> ports10(const OfSwitchInfo& info) {
     return out;
 }
 
+void count_group(OfGroup& g, size_t bucket, uint64_t packets, uint64_t bytes) {
+    g.packets += packets;
+    g.bytes += bytes;
+    if (bucket < g.bucket_packets.size()) {
+        g.bucket_packets[bucket] += packets;
+        g.bucket_bytes[bucket] += bytes;
+    }
+}
+
 std::string megaflow_id(unsigned pmd, const FlowKey& key, const FlowMask& mask) {
     std::string id(sizeof pmd + 2 * sizeof(FlowKey), '\0');
     std::memcpy(id.data(), &pmd, sizeof pmd);
@@ -151,6 +160,7 @@ OfBridge::OfBridge(boost::asio::io_context& io, const std::string& bridge,
       revalidate_(std::move(revalidate)),
       now_ms_(std::move(now_ms)) {
     tables_.stamp(now_ms_());
+    tables_.set_group_check([this](uint32_t id) { return groups_.find(id) != nullptr; });
     port_map_.to_datapath = [this](uint32_t of_port) -> std::optional<uint32_t> {
         if (of_port == of13::port_no::kLocal) return local_port_;
         return of_port;
@@ -171,15 +181,18 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
         return normal(upcall, decision);
     }
     XlateResult result;
-    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal};
+    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal, &groups_, port_live_};
     const bool ok = xlate(env, upcall, decision, result);
     const uint64_t now = now_ms_();
     if (decision.install && !result.rules.empty()) {
         Attribution& a = attribution_[megaflow_id(upcall.pmd, apply_mask(upcall.key, decision.mask),
                                                   decision.mask)];
         a.rules.assign(result.rules.begin(), result.rules.end());
+        a.groups.assign(result.groups.begin(), result.groups.end());
         a.packets = a.bytes = 0;
     }
+    for (const auto& [group, bucket] : result.groups)
+        count_group(*group, bucket, 1, upcall.packet.size());
     for (const RulePtr& rule : result.rules) {
         rule->used_ms = now;
         if (!(rule->flags & of13::flow_mod_flags::kNoPktCounts)) ++rule->packets;
@@ -208,6 +221,9 @@ void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
                 if (!(rule->flags & of13::flow_mod_flags::kNoPktCounts)) rule->packets += packets;
                 if (!(rule->flags & of13::flow_mod_flags::kNoBytCounts)) rule->bytes += bytes;
             }
+        }
+        for (const auto& [weak, bucket] : a.groups) {
+            if (auto group = weak.lock()) count_group(*group, bucket, packets, bytes);
         }
         a.packets = f.packets;
         a.bytes = f.bytes;
@@ -267,7 +283,7 @@ std::optional<openflow::SpecError> OfBridge::packet_out(uint32_t buffer_id, uint
     const Upcall upcall{key, UpcallReason::kAction, 0, data};
     UpcallDecision decision;
     XlateResult result;
-    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal_};
+    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal_, &groups_, port_live_};
     if (!xlate_packet_out(env, upcall, actions, decision, result)) {
         return bad_request(of13::BadRequestCode::kEperm);
     }
@@ -287,6 +303,17 @@ std::optional<openflow::SpecError> OfBridge::flow_mod13(const of13::FlowMod& fm)
     if (!match) return match.error();
     std::vector<RemovedRule> removed;
     if (auto e = tables_.flow_mod(fm, *match, now_ms_(), &removed)) return e;
+    revalidate_();
+    send_flow_removed(removed);
+    return std::nullopt;
+}
+
+std::optional<openflow::SpecError> OfBridge::group_mod13(const of13::GroupMod& gm) {
+    std::vector<uint32_t> deleted;
+    if (auto e = groups_.group_mod(gm, now_ms_(), deleted)) return e;
+    std::vector<RemovedRule> removed;
+    for (uint32_t id : deleted)
+        tables_.remove_group_users(id, removed);
     revalidate_();
     send_flow_removed(removed);
     return std::nullopt;
@@ -326,7 +353,9 @@ void OfBridge::send_flow_removed(const std::vector<RemovedRule>& removed) {
                 fr.match = match13_to_10(match);
                 fr.cookie = r.cookie;
                 fr.priority = r.priority;
-                fr.reason = static_cast<of10::FlowRemovedReason>(gone.reason);
+                fr.reason = gone.reason == RemovalReason::kGroupDelete
+                                ? of10::FlowRemovedReason::kDelete  // 1.0 has no GROUP_DELETE
+                                : static_cast<of10::FlowRemovedReason>(gone.reason);
                 fr.duration_sec = static_cast<uint32_t>(age / 1000);
                 fr.duration_nsec = static_cast<uint32_t>(age % 1000 * 1000000);
                 fr.idle_timeout = r.idle_timeout;
@@ -354,6 +383,29 @@ bool OfBridge::update_fail_open() {
             open ? "no controller reachable: standalone, acting as a learning switch"
                  : "leaving standalone fail mode");
     return true;
+}
+
+uint32_t OfBridge::group_users(uint32_t group_id) const {
+    uint32_t n = 0;
+    RuleFilter all;
+    tables_.for_each(all, [&](const RulePtr& r) {
+        for (const of13::Instruction& i : r->instructions) {
+            const auto* apply = std::get_if<of13::InstructionApplyActions>(&i);
+            const auto* write = std::get_if<of13::InstructionWriteActions>(&i);
+            for (const auto* list :
+                 {apply ? &apply->actions : nullptr, write ? &write->actions : nullptr}) {
+                if (!list) continue;
+                for (const of13::Action& a : *list) {
+                    const auto* g = std::get_if<of13::ActionGroup>(&a);
+                    if (g && g->group_id == group_id) {
+                        ++n;
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    return n;
 }
 
 std::vector<of13::FlowStats> OfBridge::flow_stats13(const of13::FlowStatsRequest& request) const {
@@ -421,6 +473,40 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
         reply<Message>(conn, xid, PortDescReply{0, ports13(info_())});
     } else if (const auto* fm = std::get_if<FlowMod>(&body)) {
         if (auto e = flow_mod13(*fm)) conn.send_error(e->type, e->code, message, xid);
+    } else if (const auto* gm = std::get_if<GroupMod>(&body)) {
+        if (auto e = group_mod13(*gm)) conn.send_error(e->type, e->code, message, xid);
+    } else if (std::holds_alternative<GroupDescRequest>(body)) {
+        GroupDescReply r;
+        for (const auto& [id, g] : groups_.groups())
+            r.stats.push_back({g->type, id, g->buckets});
+        reply<Message>(conn, xid, r);
+    } else if (const auto* gs = std::get_if<GroupStatsRequest>(&body)) {
+        if (megaflows_) harvest(megaflows_());
+        GroupStatsReply r;
+        const uint64_t now = now_ms_();
+        for (const auto& [id, g] : groups_.groups()) {
+            if (gs->group_id != group_id::kAll && gs->group_id != id) continue;
+            GroupStats st;
+            st.group_id = id;
+            st.ref_count = group_users(id);
+            st.packet_count = g->packets;
+            st.byte_count = g->bytes;
+            st.duration_sec = static_cast<uint32_t>((now - g->created_ms) / 1000);
+            st.duration_nsec = static_cast<uint32_t>((now - g->created_ms) % 1000 * 1000000);
+            for (size_t b = 0; b < g->buckets.size(); ++b)
+                st.bucket_stats.push_back({g->bucket_packets[b], g->bucket_bytes[b]});
+            r.stats.push_back(std::move(st));
+        }
+        reply<Message>(conn, xid, r);
+    } else if (std::holds_alternative<GroupFeaturesRequest>(body)) {
+        GroupFeaturesReply r;
+        r.types = 0xf;         // all, select, indirect, fast-failover
+        r.capabilities = 0x1;  // OFPGFC_SELECT_WEIGHT
+        r.max_groups = {65536, 65536, 65536, 65536};
+        // Per type: output, push/pop VLAN, dec TTL, set-field (OFPAT_* bits).
+        const uint32_t actions = 1U << 0 | 1U << 17 | 1U << 18 | 1U << 24 | 1U << 25;
+        r.actions = {actions, actions, actions, actions};
+        reply<Message>(conn, xid, r);
     } else if (const auto* po = std::get_if<PacketOut>(&body)) {
         if (auto e = packet_out(po->buffer_id, po->in_port, po->actions, po->data)) {
             conn.send_error(e->type, e->code, message, xid);

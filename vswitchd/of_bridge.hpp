@@ -23,6 +23,7 @@
 #include "datapath/upcall.hpp"
 #include "vswitchd/ofconn/conn_manager.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
+#include "vswitchd/ofproto/group_table.hpp"
 
 namespace vs {
 
@@ -54,6 +55,8 @@ class OfBridge : private OfMessageHandler {
     ConnManager& conns() { return conns_; }
     const ConnManager& conns() const { return conns_; }
     const FlowTables& tables() const { return tables_; }
+    // Whether a datapath port's link is up, for fast-failover groups.
+    void set_port_liveness(std::function<bool(uint32_t)> live) { port_live_ = std::move(live); }
 
     // The bridge's datapath ports and its internal port (the OpenFlow LOCAL port).
     void set_ports(std::vector<uint32_t> ports, std::optional<uint32_t> local);
@@ -92,6 +95,8 @@ class OfBridge : private OfMessageHandler {
     void handle13(OfConnection& conn, std::span<const uint8_t> message);
     std::optional<openflow::SpecError> flow_mod13(const of13::FlowMod& fm);
     void send_flow_removed(const std::vector<RemovedRule>& removed);
+    std::optional<openflow::SpecError> group_mod13(const of13::GroupMod& gm);
+    uint32_t group_users(uint32_t group_id) const;  // rules whose actions name the group
     // PACKET_OUT in 1.3 terms; `in_port` is an OpenFlow 1.3 port number.
     std::optional<openflow::SpecError> packet_out(uint32_t buffer_id, uint32_t in_port,
                                                   const std::vector<of13::Action>& actions,
@@ -105,6 +110,8 @@ class OfBridge : private OfMessageHandler {
     uint16_t config_flags_ = 0;     // SET_CONFIG's flags (fragment handling)
     uint16_t miss_send_len_ = 128;  // SET_CONFIG's miss_send_len (the specification's default)
     FlowTables tables_;
+    GroupTable groups_;
+    std::function<bool(uint32_t)> port_live_;
     std::vector<uint32_t> ports_;
     std::optional<uint32_t> local_port_;
     OfPortMap port_map_;
@@ -113,6 +120,7 @@ class OfBridge : private OfMessageHandler {
     // Megaflow (PMD, masked key, mask) -> the rules it was made from and what was credited.
     struct Attribution {
         std::vector<std::weak_ptr<OfRule>> rules;
+        std::vector<std::pair<std::weak_ptr<OfGroup>, size_t>> groups;  // and the bucket
         uint64_t packets = 0, bytes = 0;
     };
     std::map<std::string, Attribution, std::less<>> attribution_;

@@ -44,6 +44,12 @@ void SwitchDaemon::sync_openflow() {
                         ok.error().message);
             }
             of->set_megaflow_source([this] { return dp_->dump_flows(); });
+            of->set_port_liveness([this](uint32_t dp_port) {
+                for (const PortInfo& p : dp_->ports()) {
+                    if (p.port_no == dp_port) return p.link_up;
+                }
+                return false;
+            });
             of->set_executor(
                 [this](std::span<const uint8_t> frame, uint32_t in_port,
                        const ActionList& actions) { return dp_->execute(frame, in_port, actions); },

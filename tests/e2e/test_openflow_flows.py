@@ -78,7 +78,7 @@ class OpenFlowFlows(SwitchTest):
 
         # An action we do not carry out: the spec's ERROR, and the tables stay as they were.
         before = self.flows()
-        p = self.ofctl("add-flow", t, "priority=5,actions=group:7", check=False)
+        p = self.ofctl("add-flow", t, "priority=5,actions=push_mpls:0x8847", check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("OFPBAC_BAD_TYPE", p.stderr + p.stdout)
         self.assertEqual([f[:3] for f in self.flows()], [f[:3] for f in before])
@@ -100,3 +100,26 @@ class OpenFlowFlows(SwitchTest):
                               "priority=6" in f[1]]), 2)
         wait_for(lambda: not [f for f in self.flows() if "priority=7" in f[1] or
                               "priority=6" in f[1]], timeout=10, what="rules timed out")
+
+    def test_groups(self):
+        a, b, c = self.hosts
+        t = self.br_target()
+        pa, pb, pc = (self.ofport(h) for h in (a, b, c))
+        self.ofctl("del-flows", t)
+        # An "all" group copies a's traffic to b and c; both answer straight back to a.
+        self.ofctl("add-group", t, f"group_id=1,type=all,bucket=output:{pb},bucket=output:{pc}")
+        self.ofctl("add-group", t, f"group_id=2,type=indirect,bucket=output:{pa}")
+        self.ofctl("add-flow", t, f"priority=10,in_port={pa},actions=group:1")
+        self.ofctl("add-flow", t, f"priority=10,in_port={pb},actions=group:2")
+        self.ofctl("add-flow", t, f"priority=10,in_port={pc},actions=group:2")
+        self.assertEqual(a.ping(b.ip, count=2), 2)
+        self.assertEqual(a.ping(c.ip, count=2), 2)
+        stats = self.ofctl("dump-group-stats", t).stdout
+        m = re.search(r"group_id=1,.*?packet_count=(\d+).*?bucket0:packet_count=(\d+)", stats)
+        self.assertTrue(m and int(m.group(1)) >= 4 and int(m.group(2)) >= 4, stats)
+        # A group that does not exist cannot be used; deleting a group takes its flows along.
+        p = self.ofctl("add-flow", t, "priority=9,ip,actions=group:99", check=False)
+        self.assertIn("OFPBAC_BAD_OUT_GROUP", p.stderr + p.stdout)
+        self.ofctl("del-groups", t, "group_id=2")
+        self.assertEqual([f[1] for f in self.flows()], [f"priority=10,in_port={pa}"])
+        self.assertEqual(a.ping(b.ip, count=2, check=False), 0, "b's way back went with group 2")

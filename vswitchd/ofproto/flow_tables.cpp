@@ -19,8 +19,15 @@ openflow::SpecError bad_action(of13::BadActionCode code) {
     return {static_cast<uint16_t>(of13::ErrorType::kBadAction), static_cast<uint16_t>(code)};
 }
 
-std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>& actions) {
+std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>& actions,
+                                                 const GroupExists& group_exists) {
     for (const of13::Action& a : actions) {
+        if (const auto* g = std::get_if<of13::ActionGroup>(&a)) {
+            if (!group_exists || !group_exists(g->group_id)) {
+                return bad_action(of13::BadActionCode::kBadOutGroup);
+            }
+            continue;
+        }
         if (const auto* out = std::get_if<of13::ActionOutput>(&a)) {
             if (out->port == 0 ||
                 (out->port > of13::port_no::kMax && out->port < of13::port_no::kInPort) ||
@@ -51,16 +58,17 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
 }  // namespace
 
 std::optional<openflow::SpecError> check_instructions(const std::vector<of13::Instruction>& ins,
-                                                      uint8_t table_id) {
+                                                      uint8_t table_id,
+                                                      const GroupExists& group_exists) {
     for (const of13::Instruction& i : ins) {
         if (const auto* go = std::get_if<of13::InstructionGotoTable>(&i)) {
             if (go->table_id <= table_id || go->table_id >= FlowTables::kNumTables) {
                 return bad_instruction(of13::BadInstructionCode::kBadTableId);
             }
         } else if (const auto* apply = std::get_if<of13::InstructionApplyActions>(&i)) {
-            if (auto e = check_actions(apply->actions)) return e;
+            if (auto e = check_actions(apply->actions, group_exists)) return e;
         } else if (const auto* write = std::get_if<of13::InstructionWriteActions>(&i)) {
-            if (auto e = check_actions(write->actions)) return e;
+            if (auto e = check_actions(write->actions, group_exists)) return e;
         } else if (!std::holds_alternative<of13::InstructionClearActions>(i) &&
                    !std::holds_alternative<of13::InstructionWriteMetadata>(i)) {
             return bad_instruction(of13::BadInstructionCode::kUnsupInst);  // meter, experimenter
@@ -110,7 +118,7 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
         return flow_mod_failed(of13::FlowModFailedCode::kBadTableId);
     }
     if (fm.command == Cmd::kAdd || fm.command == Cmd::kModify || fm.command == Cmd::kModifyStrict) {
-        if (auto e = check_instructions(fm.instructions, fm.table_id)) return e;
+        if (auto e = check_instructions(fm.instructions, fm.table_id, group_exists_)) return e;
     }
     auto same_rule = [&](const OfRule& r) { return r.priority == fm.priority && r.match == match; };
     switch (fm.command) {
@@ -210,6 +218,29 @@ RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata,
         }
     }
     return nullptr;
+}
+
+void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>& removed) {
+    auto uses = [&](const std::vector<of13::Action>& actions) {
+        return std::any_of(actions.begin(), actions.end(), [&](const of13::Action& a) {
+            const auto* g = std::get_if<of13::ActionGroup>(&a);
+            return g && g->group_id == group_id;
+        });
+    };
+    for (auto& table : tables_) {
+        std::erase_if(table, [&](const RulePtr& r) {
+            for (const of13::Instruction& i : r->instructions) {
+                const auto* apply = std::get_if<of13::InstructionApplyActions>(&i);
+                const auto* write = std::get_if<of13::InstructionWriteActions>(&i);
+                if ((apply && uses(apply->actions)) || (write && uses(write->actions))) {
+                    removed.push_back({r, RemovalReason::kGroupDelete});
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+    ++version_;
 }
 
 std::vector<RemovedRule> FlowTables::expire(uint64_t now_ms) {

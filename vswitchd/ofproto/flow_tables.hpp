@@ -32,7 +32,15 @@ struct OfRule {
 using RulePtr = std::shared_ptr<OfRule>;
 
 // Why a rule went (OpenFlow's FLOW_REMOVED reasons, same numbers in 1.0 and 1.3).
-enum class RemovalReason : uint8_t { kIdleTimeout = 0, kHardTimeout = 1, kDelete = 2 };
+enum class RemovalReason : uint8_t {
+    kIdleTimeout = 0,
+    kHardTimeout = 1,
+    kDelete = 2,
+    kGroupDelete = 3
+};
+
+// Whether a group exists (actions may only name existing groups).
+using GroupExists = std::function<bool(uint32_t group_id)>;
 struct RemovedRule {
     RulePtr rule;
     RemovalReason reason;
@@ -68,6 +76,9 @@ class FlowTables {
     // Removes the rules whose hard timeout passed since creation or idle timeout since their
     // last packet (or creation); returns them.
     std::vector<RemovedRule> expire(uint64_t now_ms);
+    // A group was deleted: the rules that use it go too (section 6.5).
+    void remove_group_users(uint32_t group_id, std::vector<RemovedRule>& removed);
+    void set_group_check(GroupExists exists) { group_exists_ = std::move(exists); }
     // The highest-priority rule of `table` matching (key, metadata), or null. Every rule
     // examined adds its mask to `looked` / `metadata_looked`.
     RulePtr lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
@@ -87,6 +98,7 @@ class FlowTables {
 
     std::vector<std::vector<RulePtr>> tables_;  // each sorted by priority, highest first
     mutable std::vector<uint64_t> lookups_, matches_;
+    GroupExists group_exists_;
     uint64_t version_ = 0;
 };
 
@@ -95,6 +107,7 @@ bool rule_outputs_to(const OfRule& rule, uint32_t port);
 // Checks instructions and actions a FLOW_MOD may carry here; the ERROR for the first one that
 // cannot be carried out.
 std::optional<openflow::SpecError> check_instructions(const std::vector<of13::Instruction>& ins,
-                                                      uint8_t table_id);
+                                                      uint8_t table_id,
+                                                      const GroupExists& group_exists = {});
 
 }  // namespace vs

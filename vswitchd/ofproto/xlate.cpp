@@ -2,6 +2,7 @@
 #include "vswitchd/ofproto/xlate.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace vs {
 
@@ -122,7 +123,119 @@ struct Run {
             key.vlans[0] = key.vlans[1];
             key.vlans[1] = {};
         } else if (std::holds_alternative<of13::ActionDecNwTtl>(a)) {
+            decision.mask.nw_ttl = 0xff;  // a group bucket may have to restore it
             actions.push_back(Action::dec_ttl());
+            if (key.nw_ttl > 0) --key.nw_ttl;
+        } else if (const auto* g = std::get_if<of13::ActionGroup>(&a)) {
+            group(g->group_id, table, rule);
+        }
+    }
+
+    // Puts back what a bucket changed, so the next bucket of an "all" group sees the packet as
+    // it came to the group. The restored values come from the packet: their fields join the
+    // megaflow mask.
+    void restore(const FlowKey& before) {
+        if (std::memcmp(&before.vlans, &key.vlans, sizeof before.vlans) != 0) {
+            decision.mask.vlans[0].tci = Be16::from_host(0xffff);
+            decision.mask.vlans[0].tpid = Be16::from_host(0xffff);
+            const bool had = before.vlans[0].tci.host() & kVlanPresent;
+            const bool has = key.vlans[0].tci.host() & kVlanPresent;
+            if (has) actions.push_back(Action::pop_vlan());
+            if (had) {
+                actions.push_back(
+                    Action::push_vlan(before.vlans[0].tpid.host(), before.vlans[0].tci.host()));
+            }
+        }
+        if (before.eth_src != key.eth_src) {
+            decision.mask.eth_src = EthAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+            actions.push_back(Action::set_eth_src(before.eth_src));
+        }
+        if (before.eth_dst != key.eth_dst) {
+            decision.mask.eth_dst = EthAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+            actions.push_back(Action::set_eth_dst(before.eth_dst));
+        }
+        if (before.nw_src.raw != key.nw_src.raw) {
+            decision.mask.nw_src = Be32{0xffffffff};
+            actions.push_back(Action::set_ipv4_src(before.nw_src));
+        }
+        if (before.nw_dst.raw != key.nw_dst.raw) {
+            decision.mask.nw_dst = Be32{0xffffffff};
+            actions.push_back(Action::set_ipv4_dst(before.nw_dst));
+        }
+        if (before.tp_src.raw != key.tp_src.raw) {
+            decision.mask.tp_src = Be16{0xffff};
+            actions.push_back(Action::set_tp_src(before.tp_src.host(), before.nw_proto));
+        }
+        if (before.tp_dst.raw != key.tp_dst.raw) {
+            decision.mask.tp_dst = Be16{0xffff};
+            actions.push_back(Action::set_tp_dst(before.tp_dst.host(), before.nw_proto));
+        }
+        if (before.nw_ttl != key.nw_ttl) {
+            decision.mask.nw_ttl = 0xff;
+            actions.push_back(Action::set_ttl(before.nw_ttl));
+        }
+        key = before;
+    }
+
+    void run_bucket(const OfGroup& g, size_t index, uint8_t table, const OfRule& rule) {
+        result.groups.emplace_back(env.groups->find(g.group_id), index);
+        for (const of13::Action& a : g.buckets[index].actions)
+            apply(a, table, rule);
+    }
+
+    void group(uint32_t id, uint8_t table, const OfRule& rule) {
+        GroupPtr g = env.groups ? env.groups->find(id) : nullptr;
+        if (!g || g->buckets.empty()) return;  // an empty group drops
+        using T = of13::GroupType;
+        switch (g->type) {
+            case T::kAll:
+                for (size_t i = 0; i < g->buckets.size(); ++i) {
+                    const FlowKey before = key;
+                    run_bucket(*g, i, table, rule);
+                    if (i + 1 < g->buckets.size()) restore(before);
+                }
+                break;
+            case T::kIndirect:
+                run_bucket(*g, 0, table, rule);
+                break;
+            case T::kFf:
+                for (size_t i = 0; i < g->buckets.size(); ++i) {
+                    const uint32_t watch = g->buckets[i].watch_port;
+                    const auto dp = env.ports.to_datapath(watch);
+                    if (dp && env.port_live && env.port_live(*dp)) {
+                        run_bucket(*g, i, table, rule);
+                        break;
+                    }
+                }
+                break;
+            case T::kSelect: {
+                // The choice depends on the 5-tuple: each 5-tuple gets its own megaflow.
+                decision.mask.nw_src = decision.mask.nw_dst = Be32{0xffffffff};
+                decision.mask.nw_proto = 0xff;
+                decision.mask.tp_src = decision.mask.tp_dst = Be16{0xffff};
+                decision.mask.eth_type = Be16{0xffff};
+                uint64_t h = 1469598103934665603ULL;  // FNV-1a over the 5-tuple
+                for (uint64_t v :
+                     {uint64_t{key.nw_src.raw}, uint64_t{key.nw_dst.raw}, uint64_t{key.nw_proto},
+                      uint64_t{key.tp_src.raw}, uint64_t{key.tp_dst.raw}}) {
+                    h = (h ^ v) * 1099511628211ULL;
+                }
+                uint64_t total = 0;
+                for (const of13::Bucket& b : g->buckets)
+                    total += b.weight;
+                if (total == 0) break;
+                uint64_t pick = h % total;
+                for (size_t i = 0; i < g->buckets.size(); ++i) {
+                    if (pick < g->buckets[i].weight) {
+                        run_bucket(*g, i, table, rule);
+                        break;
+                    }
+                    pick -= g->buckets[i].weight;
+                }
+                break;
+            }
+            default:
+                break;
         }
     }
 
@@ -141,8 +254,18 @@ struct Run {
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionDecNwTtl>(a); });
         run_kind(
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionSetField>(a); });
-        run_kind(
-            [](const of13::Action& a) { return std::holds_alternative<of13::ActionOutput>(a); });
+        // A group in the action set runs instead of an output (section 5.10).
+        const bool has_group = std::any_of(set.begin(), set.end(), [](const of13::Action& a) {
+            return std::holds_alternative<of13::ActionGroup>(a);
+        });
+        if (has_group) {
+            run_kind(
+                [](const of13::Action& a) { return std::holds_alternative<of13::ActionGroup>(a); });
+        } else {
+            run_kind([](const of13::Action& a) {
+                return std::holds_alternative<of13::ActionOutput>(a);
+            });
+        }
     }
 
     bool go() {
@@ -152,13 +275,13 @@ struct Run {
     }
 
     bool go_packet_out(const std::vector<of13::Action>& list) {
-        static const OfRule kNoRule;
+        static const OfRule no_rule;  // packet-out actions belong to no rule
         for (const of13::Action& a : list) {
             const auto* out = std::get_if<of13::ActionOutput>(&a);
             if (out && out->port == of13::port_no::kTable) {
                 run_tables();
             } else {
-                apply(a, 0, kNoRule);
+                apply(a, 0, no_rule);
             }
         }
         decision.actions = ActionList(std::move(actions));

@@ -4,9 +4,11 @@
 // NORMAL action's learning switch looked at, so the megaflow is never broader than the decision.
 // Supported: apply/write/clear-actions, write-metadata, goto-table; output to a port, IN_PORT,
 // LOCAL, FLOOD, ALL, NORMAL, CONTROLLER; set-field of Ethernet, VLAN, IPv4 and L4 port fields;
-// push/pop VLAN; dec TTL. A packet sent to the controller is not cached (every such packet comes
-// to the control thread), and a table miss drops, as OpenFlow 1.3 says.
-// Thread: the control thread only.
+// push/pop VLAN; dec TTL; groups: all (every bucket sees the packet as it came to the group),
+// select (a bucket by weighted hash of the IP 5-tuple, which joins the megaflow mask),
+// indirect, fast-failover (the first bucket whose watched port is up). A packet sent to the
+// controller is not cached (every such packet comes to the control thread), and a table miss drops,
+// as OpenFlow 1.3 says. Thread: the control thread only.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 
 #include "datapath/upcall.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
+#include "vswitchd/ofproto/group_table.hpp"
 
 namespace vs {
 
@@ -26,10 +29,15 @@ struct XlateEnv {
     std::optional<uint32_t> local_port;         // the bridge's internal port, datapath number
     // The NORMAL action: the bridge's learning switch.
     std::function<bool(const Upcall&, UpcallDecision&)> normal;
+    const GroupTable* groups = nullptr;
+    // Whether a datapath port's link is up (fast-failover groups watch ports).
+    std::function<bool(uint32_t dp_port)> port_live;
 };
 
 struct XlateResult {
     std::vector<RulePtr> rules;  // the rules that matched, in pipeline order
+    // Groups that ran, with the bucket chosen (for their counters).
+    std::vector<std::pair<GroupPtr, size_t>> groups;
     bool to_controller = false;
     uint16_t controller_max_len = 0;
     uint8_t controller_table = 0;
