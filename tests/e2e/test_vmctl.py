@@ -362,6 +362,16 @@ class Vmctl(SwitchTest):
         self.start_switch()
         self.assertIn(self.ct, self.names())
         self.assertIn(self.br, self.vmctl("domiflist", self.ct).stdout)
+        # Guests marked autostart start with `start --autostart`, in autostart-order.
+        self.define_ct(name=f"{self.ct}b", ip_last=3)
+        self.vmctl("autostart", self.ct)
+        self.vmctl("autostart", f"{self.ct}b")
+        self.vmctl("autostart", "--disable", f"{self.ct}b")
+        self.assertIn("Autostart:      enable", self.vmctl("dominfo", self.ct).stdout)
+        self.vmctl("start", "--autostart")
+        self.assertEqual(self.vmctl("domstate", self.ct).stdout.strip(), "running")
+        self.assertEqual(self.vmctl("domstate", f"{self.ct}b").stdout.strip(), "shut off")
+        self.vmctl("destroy", self.ct)
 
 
 if __name__ == "__main__":
