@@ -317,14 +317,14 @@ void cmd_dump_tables(Session& s, const Args&, std::ostream& out) {
         std::vector<of13::TableStats> all;
         for (const auto& t : r)
             all.insert(all.end(), t.stats.begin(), t.stats.end());
-        out << s.header("OFPST_TABLE reply", x) << "\n" << format_table_stats(all);
+        out << s.header("OFPST_TABLE reply", x) << format_table_stats(all);
     } else {
         const uint32_t x = s.send10(of10::TableStatsRequest{});
         const auto r = s.decoded10<of10::TableStatsReply>(x, s.header("OFPST_TABLE request", x));
         std::vector<of10::TableStats> all;
         for (const auto& t : r)
             all.insert(all.end(), t.stats.begin(), t.stats.end());
-        out << s.header("OFPST_TABLE reply", x) << "\n" << format_table_stats(all);
+        out << s.header("OFPST_TABLE reply", x) << format_table_stats(all);
     }
 }
 

@@ -91,7 +91,7 @@ Connection::Connection(const std::string& target, uint32_t versions) : target_(t
     const std::string t = resolve_target(target);
     const int fd = t.starts_with("unix:") ? connect_unix(t.substr(5)) : connect_tcp(t.substr(4));
     if (fd < 0) {
-        throw CommandError(t + ": failed to connect to socket (" + std::strerror(-fd) + ")");
+        throw CommandError("connecting to " + t + " (" + std::strerror(-fd) + ")");
     }
     fd_ = fd;
     negotiate(versions);

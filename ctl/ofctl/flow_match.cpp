@@ -308,6 +308,8 @@ void add_vlan_tci(std::map<uint8_t, Oxm>& out, std::string_view value, std::stri
 
 std::optional<OxmField> field_by_name(std::string_view name) {
     if (name == "tunnel_id") return OxmField::kTunnelId;
+    if (name == "icmp_type") return OxmField::kIcmpv4Type;  // as set_field prints them
+    if (name == "icmp_code") return OxmField::kIcmpv4Code;
     for (const auto& nf : kFields)
         if (nf.name == name) return nf.field;
     return std::nullopt;

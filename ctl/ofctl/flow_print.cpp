@@ -125,8 +125,6 @@ class MatchPrinter {
 
     std::string run(uint16_t priority) {
         if (priority != kDefaultPriority) add("priority=" + std::to_string(priority));
-        field("tun_id", OxmField::kTunnelId);
-        field("metadata", OxmField::kMetadata);
         const std::optional<uint64_t> dl = get_value(OxmField::kEthType);
         const std::optional<uint64_t> proto = get_value(OxmField::kIpProto);
         const char* shorthand = protocol(dl, proto);
@@ -138,6 +136,8 @@ class MatchPrinter {
                          std::string_view(shorthand) != "ipv6";
             if (proto_done) done(OxmField::kIpProto);
         }
+        field("tun_id", OxmField::kTunnelId);
+        field("metadata", OxmField::kMetadata);
         field("in_port", OxmField::kInPort);
         vlan();
         field("dl_src", OxmField::kEthSrc);

@@ -307,45 +307,132 @@ std::string format_port_stats(const std::vector<of10::PortStats>& stats) {
     return s;
 }
 
-std::string format_table_stats(const std::vector<of13::TableStats>& stats) {
-    // Entries separated by blank lines; a run of tables with the same counters is one "ditto".
+namespace {
+
+struct TableEntry {
+    uint32_t id = 0;
+    std::string name;
+    uint32_t active = 0;
+    uint64_t lookup = 0;
+    uint64_t matched = 0;
+    std::string features;  // ovs-ofctl's lines for the table's features ("" when none)
+};
+
+void finish_ditto(std::string& s, int& first, int last) {
+    if (first < 0) return;
+    s += first == last
+             ? "\n  table " + std::to_string(first) + ": ditto\n"
+             : "\n  tables " + std::to_string(first) + "..." + std::to_string(last) + ": ditto\n";
+    first = -1;
+}
+
+// ovs-ofctl's layout: each table after a blank line; a table whose counters and features equal
+// the previous one's is a "ditto" (a run of unnamed ones is one line).
+std::string format_tables(const std::vector<TableEntry>& tables) {
+    std::string s;
+    int first = -1;
+    int last = -1;
+    const TableEntry* prev = nullptr;
+    for (const auto& t : tables) {
+        const bool same_stats = prev != nullptr && prev->active == t.active &&
+                                prev->lookup == t.lookup && prev->matched == t.matched;
+        const bool same_features = prev != nullptr && prev->features == t.features;
+        if (same_stats && same_features && t.name.empty()) {
+            if (first < 0) first = static_cast<int>(t.id);
+            last = static_cast<int>(t.id);
+            prev = &t;
+            continue;
+        }
+        finish_ditto(s, first, last);
+        s += "\n  table " + std::to_string(t.id);
+        if (!t.name.empty()) s += " (\"" + t.name + "\")";
+        s += ':';
+        prev = &t;
+        if (same_stats && same_features) {
+            s += " ditto";
+            continue;
+        }
+        s += "\n    active=" + std::to_string(t.active) + ", lookup=" + std::to_string(t.lookup) +
+             ", matched=" + std::to_string(t.matched) + "\n";
+        if (!same_features) {
+            s += t.features;
+        } else if (!t.features.empty()) {
+            s += "    (same features)\n";
+        }
+    }
+    finish_ditto(s, first, last);
+    if (s.empty() || s.back() != '\n') s += '\n';
+    return s;
+}
+
+// The fields a 1.0 table wildcards, in ovs-ofctl's grouped form ("eth_{src,dst,type}").
+std::string of10_matching(uint32_t wildcards) {
+    namespace w = of10::wildcards;
+    const std::array<std::pair<uint32_t, std::pair<const char*, const char*>>, 12> fields{{
+        {w::kInPort, {"in_port", ""}},
+        {w::kDlSrc, {"eth", "src"}},
+        {w::kDlDst, {"eth", "dst"}},
+        {w::kDlType, {"eth", "type"}},
+        {w::kDlVlan, {"vlan", "vid"}},
+        {w::kDlVlanPcp, {"vlan", "pcp"}},
+        {w::kNwSrcMask, {"ip", "src"}},
+        {w::kNwDstMask, {"ip", "dst"}},
+        {w::kNwProto, {"nw", "proto"}},
+        {w::kNwTos, {"nw", "tos"}},
+        {w::kTpSrc, {"tcp", "src"}},
+        {w::kTpDst, {"tcp", "dst"}},
+    }};
     std::string s;
     size_t i = 0;
-    while (i < stats.size()) {
-        const auto& t = stats[i];
-        if (i > 0) s += "\n";
-        s += "  table " + std::to_string(t.table_id) + ":\n";
-        s += "    active=" + std::to_string(t.active_count) +
-             ", lookup=" + std::to_string(t.lookup_count) +
-             ", matched=" + std::to_string(t.matched_count) + "\n";
-        size_t j = i + 1;
-        while (j < stats.size() && stats[j].active_count == t.active_count &&
-               stats[j].lookup_count == t.lookup_count &&
-               stats[j].matched_count == t.matched_count) {
+    while (i < fields.size()) {
+        if ((wildcards & fields[i].first) == 0) {
+            ++i;
+            continue;
+        }
+        const std::string prefix = fields[i].second.first;
+        std::vector<std::string> parts;
+        size_t j = i;
+        while (j < fields.size() && prefix == fields[j].second.first) {
+            if ((wildcards & fields[j].first) != 0 && fields[j].second.second[0] != 0) {
+                parts.emplace_back(fields[j].second.second);
+            }
             ++j;
         }
-        if (j - i > 1) {
-            const std::string first = std::to_string(stats[i + 1].table_id);
-            const std::string last = std::to_string(stats[j - 1].table_id);
-            s += j - i == 2 ? "\n  table " + first + ": ditto\n"
-                            : "\n  tables " + first + "..." + last + ": ditto\n";
+        if (!s.empty()) s += ' ';
+        if (parts.empty()) {
+            s += prefix;
+        } else if (parts.size() == 1) {
+            s += prefix + "_" + parts[0];
+        } else {
+            s += prefix + "_{";
+            for (size_t k = 0; k < parts.size(); ++k)
+                s += (k > 0 ? "," : "") + parts[k];
+            s += "}";
         }
         i = j;
     }
     return s;
 }
 
+}  // namespace
+
+std::string format_table_stats(const std::vector<of13::TableStats>& stats) {
+    std::vector<TableEntry> tables;
+    for (const auto& t : stats)
+        tables.push_back({t.table_id, "", t.active_count, t.lookup_count, t.matched_count, ""});
+    return format_tables(tables);
+}
+
 std::string format_table_stats(const std::vector<of10::TableStats>& stats) {
-    std::string s;
+    std::vector<TableEntry> tables;
     for (const auto& t : stats) {
-        s += "  table " + std::to_string(t.table_id) +
-             (t.name.empty() ? "" : " (\"" + t.name + "\")") + ":\n";
-        s += "    active=" + std::to_string(t.active_count) +
-             ", lookup=" + std::to_string(t.lookup_count) +
-             ", matched=" + std::to_string(t.matched_count) + "\n";
-        s += "    max_entries=" + std::to_string(t.max_entries) + "\n\n";
+        std::string features = "    max_entries=" + std::to_string(t.max_entries) + "\n";
+        features +=
+            "    matching:\n      exact match or wildcard: " + of10_matching(t.wildcards) + "\n";
+        tables.push_back(
+            {t.table_id, t.name, t.active_count, t.lookup_count, t.matched_count, features});
     }
-    return s;
+    return format_tables(tables);
 }
 
 }  // namespace vs::ofctl
