@@ -229,6 +229,18 @@ Result<void> GuestDb::set_autostart(const std::string& name, bool on) {
     return {};
 }
 
+Result<void> GuestDb::set_runtime(const std::string& name, const std::string& state,
+                                  const std::string& accelerator) {
+    auto result = transact(Json::array(
+        {{{"op", "update"},
+          {"table", "Guest"},
+          {"where", where_name(name)},
+          {"row",
+           {{"state", optional_string(state)}, {"accelerator", optional_string(accelerator)}}}}}));
+    if (!result) return tl::unexpected(result.error());
+    return {};
+}
+
 Result<void> GuestDb::add_port(const std::string& bridge, const std::string& port,
                                const std::string& type,
                                const std::map<std::string, std::string>& options) {

@@ -27,6 +27,10 @@ class GuestDb {
     [[nodiscard]] Result<void> insert(const GuestSpec& spec);
     [[nodiscard]] Result<void> remove(const std::string& name);
     [[nodiscard]] Result<void> set_autostart(const std::string& name, bool on);
+    // The ephemeral state and accelerator columns, for readers of the DB (ovs-vsctl list
+    // Guest); vmctl itself reads the state live. An empty value clears the column.
+    [[nodiscard]] Result<void> set_runtime(const std::string& name, const std::string& state,
+                                           const std::string& accelerator);
 
     // ovs-vsctl add-port BR PORT -- set Interface PORT type=TYPE options:K=V...; bumps next_cfg
     // so that vswitchd applies it.

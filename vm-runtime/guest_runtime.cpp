@@ -187,6 +187,7 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
     if (!error.empty()) {
         ::kill(launch->pid, SIGKILL);
     } else {
+        (void)db->set_runtime(spec.name, "running", launch->accel);
         report(report_fd, "ok");
     }
     ::close(report_fd);
@@ -200,7 +201,10 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
             if (auto ok = db2->del_port(port); !ok)
                 log_line("del-port " + port + ": " + ok.error().message);
         }
-        if (spec.other_config.contains("transient")) (void)db2->remove(spec.name);
+        if (spec.other_config.contains("transient"))
+            (void)db2->remove(spec.name);
+        else
+            (void)db2->set_runtime(spec.name, "shut off", "");
     }
     if (spec.type == GuestType::kLxc) lxc::cleanup(spec, config_.run_dir);
     if (spec.type == GuestType::kKvm) kvm::cleanup(spec);

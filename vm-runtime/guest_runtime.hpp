@@ -2,8 +2,9 @@
 // `start` forks a supervisor (setsid, outlives vmctl) that launches the guest through its
 // driver, adds a switch port per NIC and reports "ok" or the error back; when the guest exits
 // (shutdown, destroy, crash) the supervisor removes the ports, the host netdevs and cgroups.
-// Per guest, RUNDIR/guests/NAME/ holds supervisor.pid, guest.pid, accel, qmp.sock,
-// console.sock, console.log, net<i>.sock (vhost-user) and the logs.
+// The DB's Guest state/accelerator columns mirror start, stop, suspend and resume for other
+// readers; this class reads the state live. Per guest, RUNDIR/guests/NAME/ holds supervisor.pid,
+// guest.pid, accel, qmp.sock, console.sock, console.log, net<i>.sock (vhost-user) and the logs.
 // Thread: single-threaded; each call may block for the guest's answer.
 #pragma once
 

@@ -227,9 +227,11 @@ int run(Context& ctx, const std::string& cmd, std::vector<std::string> args) {
         std::cout << "Domain '" << name << "' destroyed\n";
     } else if (cmd == "suspend") {
         check(rt.suspend(spec));
+        (void)ctx.db().set_runtime(name, "paused", rt.accelerator(spec));
         std::cout << "Domain '" << name << "' suspended\n";
     } else if (cmd == "resume") {
         check(rt.resume(spec));
+        (void)ctx.db().set_runtime(name, "running", rt.accelerator(spec));
         std::cout << "Domain '" << name << "' resumed\n";
     } else if (cmd == "console") {
         check(rt.console(spec));

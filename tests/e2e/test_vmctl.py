@@ -168,6 +168,12 @@ class Vmctl(SwitchTest):
         return run(f"{BIN_DIR}/vsctl --db=unix:{self.switch.rundir}/db.sock list-ports "
                    f"{self.br}").split()
 
+    def db_state(self, name):
+        """The Guest row's state and accelerator, as another reader of the DB sees them."""
+        out = run(f"{BIN_DIR}/vsctl --db=unix:{self.switch.rundir}/db.sock --bare "
+                  f"--columns=state,accelerator find Guest name={name}")
+        return out.split()
+
     def names(self):
         return [line.split()[1] for line in self.vmctl("list", "--all").stdout.splitlines()[2:]]
 
@@ -193,6 +199,7 @@ class Vmctl(SwitchTest):
         self.assertIn(self.vmctl("domiflist", self.vm).stdout.split("\n")[2].split()[0],
                       self.ports())
         self.assertEqual(len(self.ports()), 2)
+        self.assertEqual(self.db_state(self.vm), ["running", accel])
 
         # The container's ping answers once the VM has booted and set eth0 from vs.ip=.
         wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=90,
@@ -207,6 +214,7 @@ class Vmctl(SwitchTest):
         # suspend stops the VM's traffic; resume brings it back.
         self.vmctl("suspend", self.vm)
         self.assertEqual(self.vmctl("domstate", self.vm).stdout.strip(), "paused")
+        self.assertEqual(self.db_state(self.vm)[:1], ["paused"])
         self.assertEqual(self.ct_ping(f"{self.net}.1", count=2), 0)
         self.vmctl("resume", self.vm)
         self.assertEqual(self.vmctl("domstate", self.vm).stdout.strip(), "running")
@@ -232,6 +240,7 @@ class Vmctl(SwitchTest):
         with open(self.guest_file(self.ct, "console.log"), errors="replace") as f:
             self.assertIn("SIGPWR", f.read())
         wait_for(lambda: self.ports() == [], timeout=10, what="ports removed after shutdown")
+        self.assertEqual(self.db_state(self.vm), ["shut", "off"])
 
         # destroy: the port is gone when it returns, and so is the host's veth end.
         self.vmctl("start", self.ct)
