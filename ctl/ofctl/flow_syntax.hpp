@@ -16,8 +16,16 @@
 
 namespace vs::ofctl {
 
+// The message is one printable line: control characters from the input become '?'.
 struct ParseError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit ParseError(const std::string& message) : std::runtime_error(printable(message)) {}
+
+  private:
+    static std::string printable(std::string s) {
+        for (char& c : s)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        return s;
+    }
 };
 
 // What the flow text is for: additions and modifications take actions; deletions and dump
