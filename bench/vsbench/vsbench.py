@@ -219,11 +219,11 @@ def main(argv=None):
             raise BenchError("dpdk-testpmd not found (Debian package dpdk)")
         work = tempfile.mkdtemp(prefix="vsbench-")
         try:
+            progress = sys.stderr if args.json else sys.stdout  # JSON alone on stdout
+
             def log(r):
-                if not args.json:
-                    print_table([r], header=False, out=sys.stdout)
-            if not args.json:
-                print_table([], header=True, out=sys.stdout)
+                print_table([r], header=False, out=progress)
+            print_table([], header=True, out=progress)
             results = measure(args, work, log)
         finally:
             if args.keep_work:
