@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -509,24 +510,67 @@ void cmd_packet_out(Session& s, const Args& a, std::ostream&) {
     s.finish(p);
 }
 
+const char* packet_in_reason(of13::PacketInReason r) {
+    switch (r) {
+        case of13::PacketInReason::kNoMatch:
+            return "no_match";
+        case of13::PacketInReason::kAction:
+            return "action";
+        case of13::PacketInReason::kInvalidTtl:
+            return "invalid_ttl";
+        default:
+            return "?";
+    }
+}
+
+const char* flow_removed_reason(of13::FlowRemovedReason r) {
+    switch (r) {
+        case of13::FlowRemovedReason::kIdleTimeout:
+            return "idle";
+        case of13::FlowRemovedReason::kHardTimeout:
+            return "hard";
+        case of13::FlowRemovedReason::kDelete:
+            return "delete";
+        case of13::FlowRemovedReason::kGroupDelete:
+            return "group_delete";
+        default:
+            return "?";
+    }
+}
+
+std::string hex_text(uint64_t v) {
+    std::array<char, 24> buf{};
+    std::snprintf(buf.data(), buf.size(), "0x%llx", static_cast<unsigned long long>(v));
+    return buf.data();
+}
+
+// PACKET_IN and FLOW_REMOVED as ovs-ofctl's monitor prints them (without the packet's flow).
 std::string async_text13(const of13::Message& m, const std::string& tag) {
-    std::string head = std::string(of13::type_name(m.body)) + tag + " " + xid_text(m.xid) + ":";
+    const std::string head =
+        std::string(of13::type_name(m.body)) + tag + " " + xid_text(m.xid) + ":";
     if (const auto* pi = std::get_if<of13::PacketIn>(&m.body)) {
-        const char* reason = of13::to_string(pi->reason);
         const std::string match = format_match(pi->match, kDefaultPriority);
-        return "OFPT_PACKET_IN" + tag + " " + xid_text(m.xid) +
-               ": table_id=" + std::to_string(pi->table_id) + " cookie=0x" +
-               std::to_string(pi->cookie) + " total_len=" + std::to_string(pi->total_len) +
-               (match.empty() ? "" : " " + match) + " (via " + (reason != nullptr ? reason : "?") +
-               ") data_len=" + std::to_string(pi->data.size()) + "\n";
+        std::string s =
+            "OFPT_PACKET_IN" + tag + " " + xid_text(m.xid) +
+            ": table_id=" + std::to_string(pi->table_id) + " cookie=" + hex_text(pi->cookie) +
+            " total_len=" + std::to_string(pi->total_len) + (match.empty() ? "" : " " + match) +
+            " (via " + packet_in_reason(pi->reason) +
+            ") data_len=" + std::to_string(pi->data.size());
+        s += pi->buffer_id == of13::misc::kNoBuffer ? " (unbuffered)"
+                                                    : " buffer=" + hex_text(pi->buffer_id);
+        return s + "\n";
     }
     if (const auto* fr = std::get_if<of13::FlowRemoved>(&m.body)) {
-        return "OFPT_FLOW_REMOVED" + tag + " " + xid_text(m.xid) + ": " +
-               format_match(fr->match, fr->priority) + " reason=" +
-               (of13::to_string(fr->reason) != nullptr ? of13::to_string(fr->reason) : "?") +
-               " table_id=" + std::to_string(fr->table_id) + " duration" +
-               format_duration(fr->duration_sec, fr->duration_nsec) + " pkts" +
-               std::to_string(fr->packet_count) + " bytes" + std::to_string(fr->byte_count) + "\n";
+        std::string s = "OFPT_FLOW_REMOVED" + tag + " " + xid_text(m.xid) + ": " +
+                        format_match(fr->match, fr->priority) +
+                        " reason=" + flow_removed_reason(fr->reason);
+        s += " table_id=" + std::to_string(fr->table_id);
+        if (fr->cookie != 0) s += " cookie=" + hex_text(fr->cookie);
+        s += " duration" + format_duration(fr->duration_sec, fr->duration_nsec);
+        if (fr->idle_timeout != 0) s += " idle" + std::to_string(fr->idle_timeout);
+        if (fr->hard_timeout != 0) s += " hard" + std::to_string(fr->hard_timeout);
+        s += " pkts" + std::to_string(fr->packet_count) + " bytes" + std::to_string(fr->byte_count);
+        return s + "\n";
     }
     return head + " " + of13::to_string(m) + "\n";
 }
@@ -564,7 +608,7 @@ struct Command {
 };
 
 const std::map<std::string, Command, std::less<>>& commands() {
-    static const std::map<std::string, Command, std::less<>> kCommands{
+    static const std::map<std::string, Command, std::less<>> commands_table{
         {"show", {1, 1, cmd_show}},
         {"dump-flows", {1, 2, cmd_dump_flows}},
         {"dump-aggregate", {1, 2, cmd_dump_aggregate}},
@@ -583,7 +627,7 @@ const std::map<std::string, Command, std::less<>>& commands() {
         {"packet-out", {2, 1000, cmd_packet_out}},
         {"monitor", {1, 2, cmd_monitor}},
     };
-    return kCommands;
+    return commands_table;
 }
 
 }  // namespace

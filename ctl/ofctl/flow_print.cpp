@@ -189,7 +189,7 @@ class MatchPrinter {
 
   private:
     static const char* protocol(std::optional<uint64_t> dl, std::optional<uint64_t> proto) {
-        if (dl == 0x0800 || dl == 0x86dd) {
+        if (dl.has_value() && (*dl == 0x0800 || *dl == 0x86dd)) {
             const bool v6 = dl == 0x86dd;
             if (proto == 1 && !v6) return "icmp";
             if (proto == 58 && v6) return "icmp6";

@@ -31,18 +31,18 @@ std::string mac_text(const openflow::MacAddr& m) {
     return s;
 }
 
-const Names kFeatures13{
+const Names features_13{
     {0x1, "10MB-HD"},    {0x2, "10MB-FD"},     {0x4, "100MB-HD"},      {0x8, "100MB-FD"},
     {0x10, "1GB-HD"},    {0x20, "1GB-FD"},     {0x40, "10GB-FD"},      {0x80, "40GB-FD"},
     {0x100, "100GB-FD"}, {0x200, "1TB-FD"},    {0x400, "OTHER"},       {0x800, "COPPER"},
     {0x1000, "FIBER"},   {0x2000, "AUTO_NEG"}, {0x4000, "AUTO_PAUSE"}, {0x8000, "AUTO_PAUSE_ASYM"}};
-const Names kFeatures10{{0x1, "10MB-HD"},    {0x2, "10MB-FD"},      {0x4, "100MB-HD"},
+const Names features_10{{0x1, "10MB-HD"},    {0x2, "10MB-FD"},      {0x4, "100MB-HD"},
                         {0x8, "100MB-FD"},   {0x10, "1GB-HD"},      {0x20, "1GB-FD"},
                         {0x40, "10GB-FD"},   {0x80, "COPPER"},      {0x100, "FIBER"},
                         {0x200, "AUTO_NEG"}, {0x400, "AUTO_PAUSE"}, {0x800, "AUTO_PAUSE_ASYM"}};
-const Names kConfig{{0x1, "PORT_DOWN"},    {0x2, "NO_STP"},    {0x4, "NO_RECV"},
-                    {0x8, "NO_RECV_STP"},  {0x10, "NO_FLOOD"}, {0x20, "NO_FWD"},
-                    {0x40, "NO_PACKET_IN"}};
+const Names config_names{{0x1, "PORT_DOWN"},    {0x2, "NO_STP"},    {0x4, "NO_RECV"},
+                         {0x8, "NO_RECV_STP"},  {0x10, "NO_FLOOD"}, {0x20, "NO_FWD"},
+                         {0x40, "NO_PACKET_IN"}};
 
 std::string port_name(uint32_t port_no, const std::string& name) {
     return " " + format_port(port_no) + "(" + name + "): addr:";
@@ -254,9 +254,9 @@ std::string format_ports(std::vector<of13::Port> ports) {
     std::string s;
     for (const auto& p : ports) {
         s += port_name(p.port_no, p.name) + mac_text(p.hw_addr) + "\n";
-        s += "     config:     " + flag_names(p.config, kConfig) + "\n";
+        s += "     config:     " + flag_names(p.config, config_names) + "\n";
         s += "     state:      " + flag_names(p.state, state) + "\n";
-        s += features_lines(p.curr, p.advertised, p.supported, p.peer, kFeatures13);
+        s += features_lines(p.curr, p.advertised, p.supported, p.peer, features_13);
         s += "     speed: " + std::to_string(p.curr_speed / 1000) + " Mbps now, " +
              std::to_string(p.max_speed / 1000) + " Mbps max\n";
     }
@@ -270,9 +270,9 @@ std::string format_ports(std::vector<of10::PhyPort> ports) {
     std::string s;
     for (const auto& p : ports) {
         s += port_name(from_of10_port(p.port_no), p.name) + mac_text(p.hw_addr) + "\n";
-        s += "     config:     " + flag_names(p.config, kConfig) + "\n";
+        s += "     config:     " + flag_names(p.config, config_names) + "\n";
         s += "     state:      " + flag_names(p.state, state) + "\n";
-        s += features_lines(p.curr, p.advertised, p.supported, p.peer, kFeatures10);
+        s += features_lines(p.curr, p.advertised, p.supported, p.peer, features_10);
         s += "     speed: " + std::to_string(of10_speed(p.curr)) + " Mbps now, " +
              std::to_string(of10_speed(p.supported)) + " Mbps max\n";
     }
@@ -418,6 +418,7 @@ std::string of10_matching(uint32_t wildcards) {
 
 std::string format_table_stats(const std::vector<of13::TableStats>& stats) {
     std::vector<TableEntry> tables;
+    tables.reserve(stats.size());
     for (const auto& t : stats)
         tables.push_back({t.table_id, "", t.active_count, t.lookup_count, t.matched_count, ""});
     return format_tables(tables);
@@ -425,6 +426,7 @@ std::string format_table_stats(const std::vector<of13::TableStats>& stats) {
 
 std::string format_table_stats(const std::vector<of10::TableStats>& stats) {
     std::vector<TableEntry> tables;
+    tables.reserve(stats.size());
     for (const auto& t : stats) {
         std::string features = "    max_entries=" + std::to_string(t.max_entries) + "\n";
         features +=
