@@ -64,6 +64,12 @@ std::map<std::string, std::vector<WantedController>> read_controllers(const ovsd
             if (auto backoff = row::int_of(it->second, "max_backoff")) {
                 w.max_backoff = std::chrono::milliseconds(std::max<int64_t>(*backoff, 1000));
             }
+            if (auto rate = row::int_of(it->second, "controller_rate_limit")) {
+                w.rate_limit = static_cast<uint32_t>(std::clamp<int64_t>(*rate, 1, 1000000));
+            }
+            if (auto burst = row::int_of(it->second, "controller_burst_limit")) {
+                w.burst_limit = static_cast<uint32_t>(std::clamp<int64_t>(*burst, 1, 1000000));
+            }
             list.push_back(std::move(w));
         }
     });

@@ -19,6 +19,8 @@ struct WantedController {
     std::string target;                     // tcp:IP[:PORT], unix:PATH, ptcp:..., punix:...
     std::chrono::milliseconds probe{5000};  // inactivity_probe; 0 disables probes
     std::chrono::milliseconds max_backoff{8000};
+    uint32_t rate_limit = 1000;  // controller_rate_limit: packet-ins per second
+    uint32_t burst_limit = 100;  // controller_burst_limit
     bool operator==(const WantedController&) const = default;
 };
 

@@ -39,20 +39,23 @@ openflow::MacAddr parse_mac(const std::string& text) {
     return mac;
 }
 
-std::vector<of13::Port> ports13(const OfSwitchInfo& info) {
+std::vector<of13::Port> ports13(const OfSwitchInfo& info,
+                                const std::map<uint32_t, uint32_t>& config) {
     std::vector<of13::Port> out;
     for (const OfPortInfo& p : info.ports) {
         of13::Port port;
         port.port_no = p.local ? of13::port_no::kLocal : p.port_no;
         port.hw_addr = parse_mac(p.mac);
         port.name = p.name;
-        port.state = p.link_up ? 0 : kOf13PortStateLinkDown;
+        port.state = p.link_up ? of13::port_state::kLive : kOf13PortStateLinkDown;
+        if (auto c = config.find(port.port_no); c != config.end()) port.config = c->second;
         out.push_back(std::move(port));
     }
     return out;
 }
 
-std::vector<of10::PhyPort> ports10(const OfSwitchInfo& info) {
+std::vector<of10::PhyPort> ports10(const OfSwitchInfo& info,
+                                   const std::map<uint32_t, uint32_t>& config) {
     std::vector<of10::PhyPort> out;
     for (const OfPortInfo& p : info.ports) {
         if (!p.local && p.port_no >= of10::port_no::kMax) continue;  // not numberable in 1.0
@@ -61,6 +64,9 @@ std::vector<of10::PhyPort> ports10(const OfSwitchInfo& info) {
         port.hw_addr = parse_mac(p.mac);
         port.name = p.name;
         port.state = p.link_up ? 0 : kOf10PortStateLinkDown;
+        if (auto c = config.find(p.local ? of13::port_no::kLocal : p.port_no); c != config.end()) {
+            port.config = c->second;  // PORT_DOWN, NO_RECV, NO_FWD, NO_PACKET_IN: same bits
+        }
         out.push_back(std::move(port));
     }
     return out;
@@ -176,6 +182,14 @@ void OfBridge::set_ports(std::vector<uint32_t> ports, std::optional<uint32_t> lo
 }
 
 bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, const Normal& normal) {
+    const uint32_t of_in = port_map_.to_openflow(upcall.key.in_port);
+    if (auto c = port_config_.find(of_in);
+        c != port_config_.end() &&
+        (c->second & (of13::port_config::kNoRecv | of13::port_config::kPortDown))) {
+        decision.mask.in_port = 0xffffffff;
+        decision.actions = ActionList();  // the port takes in nothing: drop
+        return true;
+    }
     if (fail_open_) {  // standalone with every controller gone: a learning switch
         decision.mask.in_port = 0xffffffff;
         return normal(upcall, decision);
@@ -183,6 +197,7 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
     XlateResult result;
     const XlateEnv env{tables_, port_map_, ports_, local_port_, normal, &groups_, port_live_};
     const bool ok = xlate(env, upcall, decision, result);
+    drop_blocked_outputs(decision);
     const uint64_t now = now_ms_();
     if (decision.install && !result.rules.empty()) {
         Attribution& a = attribution_[megaflow_id(upcall.pmd, apply_mask(upcall.key, decision.mask),
@@ -237,7 +252,12 @@ void OfBridge::packet_in(const Upcall& upcall, uint8_t table, uint64_t cookie, u
     const std::vector<uint8_t> data(upcall.packet.begin(),
                                     upcall.packet.begin() + static_cast<long>(keep));
     const uint32_t in_port = port_map_.to_openflow(upcall.key.in_port);
-    for (const auto& conn : conns_.controller_channels()) {
+    if (auto c = port_config_.find(in_port);
+        c != port_config_.end() && (c->second & of13::port_config::kNoPacketIn)) {
+        return;
+    }
+    if (!take_packet_in_token()) return;
+    for (const auto& conn : async_channels()) {
         if (conn->version() == OfConnection::kVersion13) {
             of13::PacketIn pin;
             pin.buffer_id = kNoBuffer;  // the frame (up to max_len) is in the message
@@ -291,6 +311,7 @@ std::optional<openflow::SpecError> OfBridge::packet_out(uint32_t buffer_id, uint
         packet_in(upcall, result.controller_table, result.controller_cookie,
                   result.controller_max_len);
     }
+    drop_blocked_outputs(decision);
     if (auto ok = execute_(data, dp_in, decision.actions); !ok) {
         VS_DBG(ofbridge_log, "{}: packet-out: {}", name_, ok.error().message);
         return bad_request(of13::BadRequestCode::kBadPacket);
@@ -333,7 +354,7 @@ void OfBridge::send_flow_removed(const std::vector<RemovedRule>& removed) {
         if (!(r.flags & of13::flow_mod_flags::kSendFlowRem)) continue;
         const uint64_t age = now - r.created_ms;
         const of13::Match match = match_to_oxm(r.match, port_map_);
-        for (const auto& conn : conns_.controller_channels()) {
+        for (const auto& conn : async_channels()) {
             if (conn->version() == OfConnection::kVersion13) {
                 of13::FlowRemoved fr;
                 fr.cookie = r.cookie;
@@ -365,6 +386,172 @@ void OfBridge::send_flow_removed(const std::vector<RemovedRule>& removed) {
             }
         }
     }
+}
+
+// Controllers get asynchronous messages unless they are slaves; a management channel (ofctl
+// monitor) gets them once it has sent SET_CONFIG, as Open vSwitch's service connections do.
+std::vector<std::shared_ptr<OfConnection>> OfBridge::async_channels() const {
+    std::vector<std::shared_ptr<OfConnection>> out;
+    const auto controllers = conns_.controller_channels();
+    for (auto& conn : conns_.channels()) {
+        const bool controller =
+            std::find(controllers.begin(), controllers.end(), conn) != controllers.end();
+        if (controller ? !is_slave(*conn) : monitors_.count(conn.get()) > 0) {
+            out.push_back(std::move(conn));
+        }
+    }
+    return out;
+}
+
+// Channels that closed leave no role or monitor registration behind (a new channel may get the
+// same address).
+void OfBridge::forget_closed_channels() {
+    const auto channels = conns_.channels();
+    auto gone = [&](const OfConnection* c) {
+        return std::none_of(channels.begin(), channels.end(),
+                            [&](const auto& open) { return open.get() == c; });
+    };
+    std::erase_if(roles_, [&](const auto& entry) { return gone(entry.first); });
+    std::erase_if(monitors_, [&](const OfConnection* c) { return gone(c); });
+}
+
+bool OfBridge::is_slave(const OfConnection& conn) const {
+    auto it = roles_.find(&conn);
+    return it != roles_.end() && it->second == of13::ControllerRole::kSlave;
+}
+
+// OpenFlow 1.3.5 section 6.3.7: a master request demotes the other masters; requests carrying
+// a generation ID older than the newest seen are stale.
+std::optional<openflow::SpecError> OfBridge::change_role(OfConnection& conn,
+                                                         of13::ControllerRole& role,
+                                                         uint64_t generation_id) {
+    using R = of13::ControllerRole;
+    const auto failed = [](of13::RoleRequestFailedCode code) {
+        return openflow::SpecError{static_cast<uint16_t>(of13::ErrorType::kRoleRequestFailed),
+                                   static_cast<uint16_t>(code)};
+    };
+    forget_closed_channels();
+    if (role == R::kNochange) {
+        auto it = roles_.find(&conn);
+        role = it == roles_.end() ? R::kEqual : it->second;
+        return std::nullopt;
+    }
+    if (role != R::kEqual && role != R::kMaster && role != R::kSlave) {
+        return failed(of13::RoleRequestFailedCode::kBadRole);
+    }
+    if (role != R::kEqual) {
+        if (generation_id_ && static_cast<int64_t>(generation_id - *generation_id_) < 0) {
+            return failed(of13::RoleRequestFailedCode::kStale);
+        }
+        generation_id_ = generation_id;
+    }
+    if (role == R::kMaster) {
+        for (auto& [c, r] : roles_) {
+            if (r == R::kMaster) r = R::kSlave;
+        }
+    }
+    roles_[&conn] = role;
+    return std::nullopt;
+}
+
+void OfBridge::set_packet_in_limit(uint32_t rate, uint32_t burst) {
+    pin_rate_ = rate;
+    pin_burst_ = std::max<uint32_t>(burst, 1);
+    pin_tokens_ = std::min(pin_tokens_, pin_burst_);
+}
+
+bool OfBridge::take_packet_in_token() {
+    const uint64_t now = now_ms_();
+    pin_tokens_ = std::min(pin_burst_, pin_tokens_ + (now - pin_last_ms_) * pin_rate_ / 1000.0);
+    pin_last_ms_ = now;
+    if (pin_tokens_ < 1) {
+        ++packet_ins_dropped_;
+        return false;
+    }
+    pin_tokens_ -= 1;
+    return true;
+}
+
+void OfBridge::send_port_status(uint8_t reason, const OfPortInfo& p) {
+    OfSwitchInfo one;
+    one.ports.push_back(p);
+    for (const auto& conn : async_channels()) {
+        if (conn->version() == OfConnection::kVersion13) {
+            const auto ports = ports13(one, port_config_);
+            conn->send(of13::encode(of13::Message{
+                0, of13::PortStatus{static_cast<of13::PortReason>(reason), ports[0]}}));
+        } else {
+            const auto ports = ports10(one, port_config_);
+            if (ports.empty()) continue;
+            conn->send(of10::encode(of10::Message{
+                0, of10::PortStatus{static_cast<of10::PortReason>(reason), ports[0]}}));
+        }
+    }
+}
+
+void OfBridge::update_ports(const OfSwitchInfo& info) {
+    constexpr uint8_t kAdd = 0, kDelete = 1, kModify = 2;  // OFPPR_*, the same in 1.0 and 1.3
+    std::map<uint32_t, OfPortInfo> now;
+    for (const OfPortInfo& p : info.ports)
+        now[p.local ? of13::port_no::kLocal : p.port_no] = p;
+    bool link_changed = false;
+    for (const auto& [no, p] : now) {
+        auto old = known_ports_.find(no);
+        if (old == known_ports_.end()) {
+            send_port_status(kAdd, p);
+        } else if (old->second.link_up != p.link_up || old->second.mac != p.mac ||
+                   old->second.name != p.name) {
+            link_changed = link_changed || old->second.link_up != p.link_up;
+            send_port_status(kModify, p);
+        }
+    }
+    for (const auto& [no, p] : known_ports_) {
+        if (!now.count(no)) {
+            send_port_status(kDelete, p);
+            port_config_.erase(no);
+        }
+    }
+    known_ports_ = std::move(now);
+    if (link_changed) revalidate_();
+}
+
+std::optional<openflow::SpecError> OfBridge::port_mod(uint32_t port_no,
+                                                      const openflow::MacAddr& hw_addr,
+                                                      uint32_t config, uint32_t mask) {
+    const auto failed = [](of13::PortModFailedCode code) {
+        return openflow::SpecError{static_cast<uint16_t>(of13::ErrorType::kPortModFailed),
+                                   static_cast<uint16_t>(code)};
+    };
+    auto it = known_ports_.find(port_no);
+    if (it == known_ports_.end()) return failed(of13::PortModFailedCode::kBadPort);
+    if (parse_mac(it->second.mac) != hw_addr) return failed(of13::PortModFailedCode::kBadHwAddr);
+    constexpr uint32_t kSupported = of13::port_config::kPortDown | of13::port_config::kNoRecv |
+                                    of13::port_config::kNoFwd | of13::port_config::kNoPacketIn;
+    if (mask & ~kSupported) return failed(of13::PortModFailedCode::kBadConfig);
+    uint32_t& bits = port_config_[port_no];
+    bits = (bits & ~mask) | (config & mask);
+    revalidate_();
+    send_port_status(2 /* OFPPR_MODIFY */, it->second);
+    return std::nullopt;
+}
+
+// Outputs to ports that are down or may not forward (PORT_MOD) are taken out.
+void OfBridge::drop_blocked_outputs(UpcallDecision& decision) const {
+    if (port_config_.empty()) return;
+    std::vector<Action> kept;
+    bool changed = false;
+    for (const Action& a : decision.actions) {
+        if (a.type == ActionType::kOutput) {
+            auto c = port_config_.find(port_map_.to_openflow(a.u32));
+            if (c != port_config_.end() &&
+                (c->second & (of13::port_config::kNoFwd | of13::port_config::kPortDown))) {
+                changed = true;
+                continue;
+            }
+        }
+        kept.push_back(a);
+    }
+    if (changed) decision.actions = ActionList(std::move(kept));
 }
 
 void OfBridge::set_fail_mode(const std::string& mode) {
@@ -455,6 +642,15 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
     }
     const uint32_t xid = decoded->xid;
     const Body& body = decoded->body;
+    const bool modifies =
+        std::holds_alternative<FlowMod>(body) || std::holds_alternative<GroupMod>(body) ||
+        std::holds_alternative<PortMod>(body) || std::holds_alternative<TableMod>(body) ||
+        std::holds_alternative<PacketOut>(body);
+    if (modifies && is_slave(conn)) {
+        conn.send_error(static_cast<uint16_t>(ErrorType::kBadRequest),
+                        static_cast<uint16_t>(BadRequestCode::kIsSlave), message, xid);
+        return;
+    }
     if (std::holds_alternative<FeaturesRequest>(body)) {
         FeaturesReply r;
         r.datapath_id = info_().datapath_id;
@@ -465,12 +661,14 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
     } else if (const auto* set = std::get_if<SetConfig>(&body)) {
         config_flags_ = set->flags;
         miss_send_len_ = set->miss_send_len;
+        forget_closed_channels();
+        monitors_.insert(&conn);
     } else if (std::holds_alternative<BarrierRequest>(body)) {
         reply<Message>(conn, xid, BarrierReply{});
     } else if (std::holds_alternative<DescRequest>(body)) {
         reply<Message>(conn, xid, DescReply{0, kMfr, kHw, kSw, "None", name_});
     } else if (std::holds_alternative<PortDescRequest>(body)) {
-        reply<Message>(conn, xid, PortDescReply{0, ports13(info_())});
+        reply<Message>(conn, xid, PortDescReply{0, ports13(info_(), port_config_)});
     } else if (const auto* fm = std::get_if<FlowMod>(&body)) {
         if (auto e = flow_mod13(*fm)) conn.send_error(e->type, e->code, message, xid);
     } else if (const auto* gm = std::get_if<GroupMod>(&body)) {
@@ -561,10 +759,32 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
             reply<Message>(conn, xid, r);
         }
     } else if (const auto* role = std::get_if<RoleRequest>(&body)) {
-        // Every channel is an equal for now: a request to change the role is granted as asked.
-        const ControllerRole granted =
-            role->role == ControllerRole::kNochange ? ControllerRole::kEqual : role->role;
-        reply<Message>(conn, xid, RoleReply{granted, role->generation_id});
+        ControllerRole granted = role->role;
+        if (auto e = change_role(conn, granted, role->generation_id)) {
+            conn.send_error(e->type, e->code, message, xid);
+        } else {
+            reply<Message>(conn, xid, RoleReply{granted, generation_id_.value_or(0)});
+        }
+    } else if (std::holds_alternative<Experimenter>(body) ||
+               std::holds_alternative<SetAsync>(body)) {
+        // ovs-ofctl monitor starts with Nicira extensions (we have none) or SET_ASYNC: either
+        // way the channel wants asynchronous messages.
+        forget_closed_channels();
+        monitors_.insert(&conn);
+        if (std::holds_alternative<Experimenter>(body)) {
+            conn.send_error(static_cast<uint16_t>(ErrorType::kBadRequest),
+                            static_cast<uint16_t>(BadRequestCode::kBadExperimenter), message, xid);
+        }
+    } else if (const auto* pm = std::get_if<PortMod>(&body)) {
+        if (auto e = port_mod(pm->port_no, pm->hw_addr, pm->config, pm->mask)) {
+            conn.send_error(e->type, e->code, message, xid);
+        }
+    } else if (const auto* tm = std::get_if<TableMod>(&body)) {
+        // OpenFlow 1.3 left table config with nothing to set; valid tables are accepted.
+        if (tm->table_id >= FlowTables::kNumTables && tm->table_id != 0xff) {
+            conn.send_error(static_cast<uint16_t>(ErrorType::kTableModFailed),
+                            static_cast<uint16_t>(TableModFailedCode::kBadTable), message, xid);
+        }
     } else {
         const bool multipart = message[1] == kOf13MultipartRequest;
         VS_DBG(ofbridge_log, "{}: {}: {} not supported", name_, conn.name(), type_name(body));
@@ -592,13 +812,15 @@ void OfBridge::handle10(OfConnection& conn, std::span<const uint8_t> message) {
         FeaturesReply r;
         r.datapath_id = info.datapath_id;
         r.n_tables = kTables;
-        r.ports = ports10(info);
+        r.ports = ports10(info, port_config_);
         reply<Message>(conn, xid, r);
     } else if (std::holds_alternative<GetConfigRequest>(body)) {
         reply<Message>(conn, xid, GetConfigReply{config_flags_, miss_send_len_});
     } else if (const auto* set = std::get_if<SetConfig>(&body)) {
         config_flags_ = set->flags;
         miss_send_len_ = set->miss_send_len;
+        forget_closed_channels();
+        monitors_.insert(&conn);
     } else if (std::holds_alternative<BarrierRequest>(body)) {
         reply<Message>(conn, xid, BarrierReply{});
     } else if (std::holds_alternative<DescStatsRequest>(body)) {
@@ -613,6 +835,12 @@ void OfBridge::handle10(OfConnection& conn, std::span<const uint8_t> message) {
             if (e) e = error13_to_10(*e);
         }
         if (e) conn.send_error(e->type, e->code, message, xid);
+    } else if (const auto* pm = std::get_if<PortMod>(&body)) {
+        const uint32_t port = port10_to_13(pm->port_no);
+        if (auto e = port_mod(port, pm->hw_addr, pm->config, pm->mask)) {
+            conn.send_error(static_cast<uint16_t>(ErrorType::kPortModFailed), e->code, message,
+                            xid);  // 1.0: BAD_PORT 0, BAD_HW_ADDR 1 as in 1.3
+        }
     } else if (const auto* po = std::get_if<PacketOut>(&body)) {
         auto actions = actions10_to_13(po->actions, Match{of10::wildcards::kAll});
         std::optional<openflow::SpecError> e;

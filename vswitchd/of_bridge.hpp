@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -77,6 +78,14 @@ class OfBridge : private OfMessageHandler {
     // connected); returns true when that changed (the caller revalidates).
     bool update_fail_open();
     bool fail_open() const { return fail_open_; }
+    // The ports as they are now: controllers hear of added, removed and changed ones
+    // (PORT_STATUS); a link that went up or down revalidates (fast-failover groups watch it).
+    void update_ports(const OfSwitchInfo& info);
+    // Packet-ins allowed per second and in one burst (Controller.controller_rate_limit and
+    // controller_burst_limit; defaults 1000 and 100): a storm of misses to the controller
+    // cannot take the control thread.
+    void set_packet_in_limit(uint32_t rate, uint32_t burst);
+    uint64_t packet_ins_dropped() const { return packet_ins_dropped_; }
     // PACKET_OUT runs its actions through this (Datapath::execute), and NORMAL through `normal`.
     void set_executor(
         std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute,
@@ -97,6 +106,18 @@ class OfBridge : private OfMessageHandler {
     void send_flow_removed(const std::vector<RemovedRule>& removed);
     std::optional<openflow::SpecError> group_mod13(const of13::GroupMod& gm);
     uint32_t group_users(uint32_t group_id) const;  // rules whose actions name the group
+    std::optional<openflow::SpecError> port_mod(uint32_t port_no, const openflow::MacAddr& hw_addr,
+                                                uint32_t config, uint32_t mask);
+    // ROLE_REQUEST: nullopt when granted (the role is then `role`).
+    std::optional<openflow::SpecError> change_role(OfConnection& conn, of13::ControllerRole& role,
+                                                   uint64_t generation_id);
+    bool is_slave(const OfConnection& conn) const;
+    void forget_closed_channels();
+    // Channels that get asynchronous messages: controllers, minus slaves.
+    std::vector<std::shared_ptr<OfConnection>> async_channels() const;
+    bool take_packet_in_token();
+    void send_port_status(uint8_t reason, const OfPortInfo& port);
+    void drop_blocked_outputs(UpcallDecision& decision) const;
     // PACKET_OUT in 1.3 terms; `in_port` is an OpenFlow 1.3 port number.
     std::optional<openflow::SpecError> packet_out(uint32_t buffer_id, uint32_t in_port,
                                                   const std::vector<of13::Action>& actions,
@@ -129,6 +150,15 @@ class OfBridge : private OfMessageHandler {
     Normal normal_;
     bool secure_ = false;
     bool fail_open_ = false;
+    // OpenFlow port number -> PORT_MOD config bits (OFPPC_*).
+    std::map<uint32_t, uint32_t> port_config_;
+    std::map<uint32_t, OfPortInfo> known_ports_;                 // by OpenFlow port number
+    std::map<const OfConnection*, of13::ControllerRole> roles_;  // equal when absent
+    std::set<const OfConnection*> monitors_;  // management channels that sent SET_CONFIG
+    std::optional<uint64_t> generation_id_;
+    double pin_tokens_ = 100, pin_rate_ = 1000, pin_burst_ = 100;
+    uint64_t pin_last_ms_ = 0;
+    uint64_t packet_ins_dropped_ = 0;
 };
 
 }  // namespace vs

@@ -78,6 +78,10 @@ void SwitchDaemon::sync_openflow() {
         auto mode = fail_modes.find(name);
         of->set_fail_mode(mode == fail_modes.end() ? std::string() : mode->second);
         auto c = controllers.find(name);
+        if (c != controllers.end() && !c->second.empty()) {
+            of->set_packet_in_limit(c->second.front().rate_limit, c->second.front().burst_limit);
+        }
+        of->update_ports(of_switch_info(name));
         of->conns().set_controllers(c == controllers.end() ? std::vector<WantedController>{}
                                                            : c->second);
     }
@@ -130,6 +134,7 @@ void SwitchDaemon::harvest_rule_counters() {
     for (auto& [name, of] : of_bridges_) {
         of->harvest(flows);
         of->run_timeouts();
+        of->update_ports(of_switch_info(name));
     }
 }
 

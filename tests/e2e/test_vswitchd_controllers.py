@@ -98,7 +98,7 @@ class VswitchdControllers(SwitchTest):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("version negotiation failed", p.stderr)
         # A request we cannot carry out yet gets the specification's ERROR, not silence.
-        p = self.ofctl("OpenFlow13", "dump-groups", self.mgmt, check=False)
+        p = self.ofctl("OpenFlow13", "dump-meters", self.mgmt, check=False)  # no meters
         self.assertIn("OFPT_ERROR", p.stdout + p.stderr)
 
     def test_controller_connection_and_status(self):
