@@ -61,9 +61,13 @@ def attach_ratios(results):
 
 
 def plot(results, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        from procs import BenchError
+        raise BenchError("--plot needs matplotlib (Debian: python3-matplotlib, /usr/bin/python3)")
 
     sizes = sorted({r["size"] for r in results})
     fig, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), 4.5), squeeze=False)
@@ -88,3 +92,33 @@ def plot(results, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def markdown(results):
+    """The README's table: one row per rule set and flow count, ours beside each peer, with
+    cycles-per-packet ratios against Open vSwitch with DPDK and the foreign load measured."""
+    def cell(r):
+        if r is None:
+            return "-"
+        lo, hi = r["mpps_spread"]
+        cyc = f", {r['cycles_per_packet']:.0f} cyc/pkt" if r["cycles_per_packet"] else ""
+        gb = r["generator_bound_runs"]
+        flag = f" (gen-bound {gb}/{len(r['runs'])})" if gb else ""
+        return f"{r['mpps']:.2f} ({lo:.2f}-{hi:.2f}){cyc}{flag}"
+
+    def foreign(rs):
+        vals = [run["foreign_load"] for r in rs if r for run in r["runs"]]
+        return f"{min(vals) * 100:.0f}-{max(vals) * 100:.0f} %" if vals else "-"
+
+    index = {(r["system"], r["rules"], r["size"], r["flows"]): r for r in results}
+    lines = ["| rules | flows | vswitch Mpps (min-max), cycles/pkt | OVS-DPDK | testpmd io-fwd |"
+             " cycles vs OVS-DPDK | foreign load |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        if r["system"] != "vswitch":
+            continue
+        ovs = index.get(("ovs-dpdk", r["rules"], r["size"], r["flows"]))
+        fwd = index.get(("testpmd", "none", r["size"], r["flows"]))
+        ratio = r.get("ratios", {}).get("ovs-dpdk", {}).get("cycles_per_packet")
+        lines.append(f"| {r['rules']} | {r['flows']:,} | {cell(r)} | {cell(ovs)} | {cell(fwd)} | "
+                     + (f"{ratio:.2f}" if ratio else "-") + f" | {foreign([r, ovs, fwd])} |")
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """vsbench: packet rate of the switch, side by side with peers, on this machine.
 
 For every rule set, packet size and flow count it starts the switch under test (our vswitchd, or
@@ -12,6 +12,7 @@ rather than the switch was the bottleneck. Reports median and spread, and ratios
   vsbench --topology vhost --rules portfwd --size 64 --flows 1,1000 --peer testpmd \\
           --peer ovs-dpdk --duration 10 --runs 3 [--json] [--plot out.png]
   vsbench --micro [--json]      # the Google Benchmark micro-benchmarks
+  vsbench --report out.json [--plot out.png]   # a saved --json run as a Markdown table
 
 Needs root (DPDK, vhost-user sockets). Exit: 0 done, 1 a step failed, 2 usage."""
 
@@ -20,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -29,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from generator import Generator  # noqa: E402
 from procs import BenchError, CpuMeter  # noqa: E402
-from report import attach_ratios, plot, print_table  # noqa: E402
+from report import attach_ratios, markdown, plot, print_table  # noqa: E402
 from systems import SYSTEMS  # noqa: E402
 
 VERSION = "vsbench (vswitch) 0.1.0"
@@ -84,6 +86,8 @@ def parse_args(argv):
     ap.add_argument("--plot", metavar="FILE.png", help="plot Mpps against flows (and size)")
     ap.add_argument("--micro", action="store_true",
                     help="run the Google Benchmark micro-benchmarks instead")
+    ap.add_argument("--report", metavar="FILE.json",
+                    help="print a saved --json result as a Markdown table (and --plot it)")
     ap.add_argument("--keep-work", action="store_true", help="keep the scratch directory")
     args = ap.parse_args(argv)
     if not 1 <= args.masks <= 33:
@@ -206,11 +210,24 @@ def machine():
             "command": "vsbench " + " ".join(sys.argv[1:])}
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt  # unwinds through every cleanup: switches, generators, scratch dirs
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGHUP, interrupted)
     try:
         if args.micro:
             return run_micro(args) or 0
+        if args.report:
+            with open(args.report) as f:
+                results = json.load(f)["results"]
+            print(markdown(results))
+            if args.plot:
+                plot(results, args.plot)
+            return 0
         if args.topology != "vhost":
             raise BenchError(f"--topology {args.topology} is not implemented yet (vhost is)")
         if os.geteuid() != 0:
