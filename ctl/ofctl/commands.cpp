@@ -38,7 +38,9 @@ uint32_t xid_of(const Bytes& m) {
 
 class Session {
   public:
-    Session(const std::string& target, const Options& o) : conn_(target, o.versions), options_(o) {}
+    Session(const std::string& target, const Options& o) : conn_(target, o.versions), options_(o) {
+        conn_.set_send_timeout_ms(timeout_ms());
+    }
 
     bool v13() const { return conn_.version() == kOf13; }
     std::string tag() const { return version_tag(conn_.version()); }
@@ -77,7 +79,7 @@ class Session {
         std::vector<T> out;
         for (const Bytes& b : replies(xid, request)) {
             auto m = of13::decode(b);
-            if (!m) throw CommandError("received bad reply from the switch");
+            if (!m) throw CommandError("received bad reply: " + openflow::to_string(m.error()));
             if (auto* body = std::get_if<T>(&m->body)) out.push_back(std::move(*body));
         }
         if (out.empty()) throw CommandError("unexpected reply from the switch");
@@ -88,7 +90,7 @@ class Session {
         std::vector<T> out;
         for (const Bytes& b : replies(xid, request)) {
             auto m = of10::decode(b);
-            if (!m) throw CommandError("received bad reply from the switch");
+            if (!m) throw CommandError("received bad reply: " + openflow::to_string(m.error()));
             if (auto* body = std::get_if<T>(&m->body)) out.push_back(std::move(*body));
         }
         if (out.empty()) throw CommandError("unexpected reply from the switch");
@@ -144,7 +146,8 @@ class Session {
     }
 
   private:
-    int timeout_ms() const { return options_.timeout_s > 0 ? options_.timeout_s * 1000 : 60000; }
+    // No limit unless --timeout, as ovs-ofctl (a switch may take long over 100 000 flow-mods).
+    int timeout_ms() const { return options_.timeout_s > 0 ? options_.timeout_s * 1000 : -1; }
 
     void flush_if_large(Pending& p) {
         if (p.batch.size() < 256 * 1024) return;
@@ -220,13 +223,18 @@ void cmd_dump_flows(Session& s, const Args& a, std::ostream& out) {
     const FlowSpec spec = filter_spec(a);
     const FlowLineOptions lo{s.options().no_stats};
     if (s.v13()) {
+        // Printed part by part, so a bad part still leaves the good ones on the screen.
         const uint32_t x = s.send13(to_flow_stats_request(spec));
-        const auto replies =
-            s.decoded13<of13::FlowStatsReply>(x, s.header("OFPST_FLOW request", x));
+        const auto parts = s.replies(x, s.header("OFPST_FLOW request", x));
         out << s.header("OFPST_FLOW reply", x) << "\n";
-        for (const auto& r : replies)
-            for (const auto& fs : r.stats)
-                out << format_flow_stats(fs, lo) << "\n";
+        for (const Bytes& b : parts) {
+            auto m = of13::decode(b);
+            if (!m) throw CommandError("received bad reply: " + openflow::to_string(m.error()));
+            if (const auto* r = std::get_if<of13::FlowStatsReply>(&m->body)) {
+                for (const auto& fs : r->stats)
+                    out << format_flow_stats(fs, lo) << "\n";
+            }
+        }
     } else {
         const uint32_t x = s.send10(to_of10_flow_stats_request(spec));
         const auto replies =

@@ -127,7 +127,7 @@ void Connection::negotiate(uint32_t versions) {
 void Connection::send(const std::vector<uint8_t>& bytes) {
     out_.insert(out_.end(), bytes.begin(), bytes.end());
     while (out_at_ < out_.size())
-        pump(10000, false);
+        pump(send_timeout_ms_, false);
     out_.clear();
     out_at_ = 0;
 }
@@ -186,7 +186,7 @@ std::vector<uint8_t> Connection::receive(int timeout_ms) {
         pump(timeout_ms, true);
     if (out_at_ < out_.size()) {  // an echo reply queued by take_message
         while (out_at_ < out_.size())
-            pump(10000, false);
+            pump(send_timeout_ms_, false);
         out_.clear();
         out_at_ = 0;
     }

@@ -37,6 +37,8 @@ class Connection {
 
     uint8_t version() const { return version_; }
     uint32_t next_xid() { return xid_++; }
+    // How long a send may wait for the switch to read (negative: for ever, as ovs-ofctl).
+    void set_send_timeout_ms(int ms) { send_timeout_ms_ = ms; }
 
     // Queues bytes (one or more whole messages) and writes what the socket takes, reading
     // whatever arrives meanwhile into the inbox.
@@ -54,6 +56,7 @@ class Connection {
     uint8_t version_ = 0;
     uint32_t xid_ = 2;
     std::string target_;
+    int send_timeout_ms_ = 10000;  // until HELLO is done
     std::vector<uint8_t> out_;
     size_t out_at_ = 0;
     std::vector<uint8_t> in_;
