@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
                 return 0;
             }
             if (a == "-V" || a == "--version") {
-                std::cout << "ofctl (vswitch) 0.1\nOpenFlow versions 0x1, 0x4\n";
+                std::cout << "ofctl (vswitch) 0.1.0\nOpenFlow versions 0x1, 0x4\n";
                 return 0;
             }
             if (a == "--strict") {

@@ -11,9 +11,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 from test_vswitchd_db import DbSwitch
-from vsenv import BIN_DIR, SwitchTest
+from vsenv import BIN_DIR, SwitchTest, wait_for
 
 OF13 = "OpenFlow13"
 OF10 = "OpenFlow10"
@@ -242,7 +243,50 @@ class Ofctl(SwitchTest):
         self.assertEqual(len(self.assert_same_dump(version=OF10)), 6)
         self.assertEqual(len(self.assert_same_dump(version=OF13)), 6)
 
+    def test_packet_out_and_monitor(self):
+        a, b = self.hosts
+        pa = self.ports["a"]
+        # A broadcast ARP request from 02:aa:bb:cc:dd:ee for b's address.
+        frame = ("ffffffffffff02aabbccddee0806" "0001080006040001" "02aabbccddee0a0a0a0a"
+                 "000000000000" + "".join(f"{int(x):02x}" for x in b.ip.split(".")))
+
+        def rx():
+            return int(a.sh("cat /sys/class/net/eth0/statistics/rx_packets").strip())
+
+        before = rx()
+        self.ours("packet-out", f"in_port=LOCAL packet={frame} actions=output:{pa}")
+        wait_for(lambda: rx() >= before + 1, timeout=5, what="the packet-out frame at host a")
+        self.ours("packet-out", "LOCAL", f"output:{pa}", frame)  # ovs-ofctl's older form
+        wait_for(lambda: rx() >= before + 2, timeout=5, what="the second frame at host a")
+
+        # monitor: a table miss sent to the controller shows as a PACKET_IN in both tools.
+        self.ours("del-flows")
+        self.ours("add-flow", "priority=0,actions=CONTROLLER:128")
+        monitors = []
+        env = dict(os.environ, OVS_RUNDIR=self.dbdir)
+        for argv in ([self.ofctl_bin, "-O", OF13, "monitor", self.target, "128"],
+                     ["ovs-ofctl", "-O", OF13, "monitor", self.target, "128"]):
+            p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True, env=env)
+            self.addCleanup(lambda p=p: (p.poll() is None and p.kill(), p.wait()))
+            monitors.append(p)
+        time.sleep(1)
+        a.ping(b.ip, count=1, check=False)
+        time.sleep(1)
+        outputs = []
+        for p in monitors:
+            p.terminate()
+            outputs.append(p.communicate(timeout=10)[0])
+        ours, theirs = ([ln for ln in o.splitlines() if "PACKET_IN" in ln] for o in outputs)
+        self.assertEqual(bool(ours), bool(theirs), outputs)
+        if ours:
+            self.assertIn(f"in_port={pa}", ours[0])
+
     def test_bad_input_and_usage(self):
+        for flag in ("--help", "--version"):
+            p = subprocess.run([self.ofctl_bin, flag], capture_output=True, text=True, timeout=10)
+            self.assertEqual(p.returncode, 0)
+        self.assertIn("0.1.0", p.stdout)
         p = self.ours("add-flow", "foo=1,actions=drop", check=False)
         self.assertEqual((p.returncode, p.stderr), (1, "ofctl: unknown keyword foo\n"))
         p = self.ours("add-flow", "actions=bogus", check=False)
