@@ -153,16 +153,55 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
         report(report_fd, "error: " + db.error().message);
         return 1;
     }
+    // One pass per boot: a container whose init asked for a reboot (reboot(2) in a pid
+    // namespace kills init with SIGHUP), or that `vmctl reboot` stopped, runs again.
+    for (;;) {
+        int status = 0;
+        const std::string error = run_once(spec, *db, report_fd, status);
+        if (!error.empty()) log_line("error: " + error);
+        if (report_fd >= 0) {
+            // Reported after the clean-up: the caller waits for the pipe to close, so it
+            // sees a clean host.
+            report(report_fd, "error: " + error);
+            ::close(report_fd);
+            report_fd = -1;
+        }
+        const std::string marker = dir + "/reboot";
+        const bool reboot =
+            spec.type == GuestType::kLxc && error.empty() &&
+            ((WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP) || ::unlink(marker.c_str()) == 0);
+        if (!reboot) {
+            if (auto db2 = GuestDb::connect(config_.db_remote); db2) {
+                if (spec.other_config.contains("transient"))
+                    (void)db2->remove(spec.name);
+                else
+                    (void)db2->set_runtime(spec.name, "shut off", "");
+            }
+            ::unlink((dir + "/supervisor.pid").c_str());
+            log_line("supervisor done");
+            return error.empty() ? 0 : 1;
+        }
+        log_line("rebooting");
+        auto fresh = GuestDb::connect(config_.db_remote);
+        if (!fresh) {
+            log_line("cannot reboot: " + fresh.error().message);
+            ::unlink((dir + "/supervisor.pid").c_str());
+            return 1;
+        }
+        *db = std::move(*fresh);
+    }
+}
+
+std::string GuestRuntime::run_once(const GuestSpec& spec, GuestDb& db, int& report_fd,
+                                   int& status) {
+    const std::string dir = guest_dir(spec.name);
     auto launch = spec.type == GuestType::kLxc ? lxc::launch(spec, dir, config_.run_dir)
                   : spec.type == GuestType::kXen
                       ? xen::launch(spec, dir)
                       : kvm::launch(spec, dir, config_.run_dir, config_.qemu);
-    if (!launch) {
-        report(report_fd, "error: " + launch.error().message);
-        return 1;
-    }
+    if (!launch) return launch.error().message;
     for (const std::string& w : launch->warnings) {
-        report(report_fd, "warning: " + w);
+        if (report_fd >= 0) report(report_fd, "warning: " + w);
         log_line("warning: " + w);
     }
     (void)write_file(dir + "/guest.pid", std::to_string(launch->pid));
@@ -173,13 +212,13 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
         const NicSpec& nic = spec.nics[i];
         const PortPlan plan =
             spec.type == GuestType::kKvm ? kvm::port_plan(dir, i, nic) : lxc::port_plan();
-        (void)db->del_port(nic.port);  // left by a killed supervisor
-        if (auto ok = db->add_port(nic.bridge, nic.port, plan.type, plan.options); !ok) {
+        (void)db.del_port(nic.port);  // left by a killed supervisor
+        if (auto ok = db.add_port(nic.bridge, nic.port, plan.type, plan.options); !ok) {
             error = ok.error().message;
             break;
         }
         added.push_back(nic.port);
-        if (auto no = db->wait_ofport(nic.port, kPortTimeoutMs); !no)
+        if (auto no = db.wait_ofport(nic.port, kPortTimeoutMs); !no)
             error = no.error().message;
         else
             log_line("port " + nic.port + " on " + nic.bridge + ": ofport " + std::to_string(*no));
@@ -187,11 +226,13 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
     if (!error.empty()) {
         ::kill(launch->pid, SIGKILL);
     } else {
-        (void)db->set_runtime(spec.name, "running", launch->accel);
-        report(report_fd, "ok");
+        (void)db.set_runtime(spec.name, "running", launch->accel);
+        if (report_fd >= 0) {
+            report(report_fd, "ok");
+            ::close(report_fd);  // vmctl start returns now
+            report_fd = -1;
+        }
     }
-    ::close(report_fd);
-    int status = 0;
     while (::waitpid(launch->pid, &status, 0) < 0 && errno == EINTR) {
     }
     log_line("guest exited (status " + std::to_string(status) + ")");
@@ -201,21 +242,11 @@ int GuestRuntime::supervise(const GuestSpec& spec, int report_fd) {
             if (auto ok = db2->del_port(port); !ok)
                 log_line("del-port " + port + ": " + ok.error().message);
         }
-        if (spec.other_config.contains("transient"))
-            (void)db2->remove(spec.name);
-        else
-            (void)db2->set_runtime(spec.name, "shut off", "");
     }
     if (spec.type == GuestType::kLxc) lxc::cleanup(spec, config_.run_dir);
     if (spec.type == GuestType::kKvm) kvm::cleanup(spec);
     ::unlink((dir + "/guest.pid").c_str());
-    ::unlink((dir + "/supervisor.pid").c_str());
-    log_line("supervisor done");
-    if (!error.empty()) {
-        // Reported last: the caller waits for the pipe to close, so it sees a clean host.
-        return 1;
-    }
-    return 0;
+    return error;
 }
 
 Result<void> GuestRuntime::shutdown(const GuestSpec& spec) {
@@ -264,8 +295,14 @@ Result<void> GuestRuntime::resume(const GuestSpec& spec) {
 
 Result<void> GuestRuntime::reboot(const GuestSpec& spec) {
     if (auto ok = require_running(spec); !ok) return ok;
-    if (spec.type == GuestType::kLxc)
-        return fail("reboot of a container is not supported: shutdown and start it");
+    if (spec.type == GuestType::kLxc) {
+        // The supervisor starts it again when it sees the marker (or init dying of SIGHUP).
+        if (auto ok = write_file(guest_dir(spec.name) + "/reboot", "1"); !ok) return ok;
+        auto pid = guest_pid(spec);
+        if (!pid || ::kill(*pid, SIGPWR) != 0)
+            return fail("guest '" + spec.name + "' is not running");
+        return {};
+    }
     if (spec.type == GuestType::kXen) return xen::command("reboot", spec.name);
     return kvm::qmp(guest_dir(spec.name), "system_reset");
 }

@@ -18,6 +18,8 @@
 
 namespace vs::vm {
 
+class GuestDb;
+
 struct RuntimeConfig {
     std::string run_dir;    // VS_RUNDIR
     std::string db_remote;  // unix:RUNDIR/db.sock by default
@@ -37,6 +39,8 @@ class GuestRuntime {
     [[nodiscard]] Result<void> destroy(const GuestSpec& spec);
     [[nodiscard]] Result<void> suspend(const GuestSpec& spec);
     [[nodiscard]] Result<void> resume(const GuestSpec& spec);
+    // VMs: a reset (QMP system_reset); containers: SIGPWR to init, and the supervisor starts
+    // them again (as it does when their init calls reboot(2)).
     [[nodiscard]] Result<void> reboot(const GuestSpec& spec);
     // Runs argv inside a running container (lxc-attach); returns only on error.
     [[nodiscard]] Result<void> exec(const GuestSpec& spec, const std::vector<std::string>& argv);
@@ -53,6 +57,11 @@ class GuestRuntime {
 
   private:
     [[nodiscard]] int supervise(const GuestSpec& spec, int report_fd);
+    // One boot: launch, ports, wait, clean-up. Returns the error that stopped the start (empty
+    // when the guest ran); `status` is the guest's wait status. Reports "ok" on `report_fd`
+    // and closes it (sets it to -1) once the guest runs; leaves it open on an error.
+    [[nodiscard]] std::string run_once(const GuestSpec& spec, GuestDb& db, int& report_fd,
+                                       int& status);
     [[nodiscard]] Result<void> require_running(const GuestSpec& spec) const;
 
     RuntimeConfig config_;

@@ -283,6 +283,13 @@ class Vmctl(SwitchTest):
                  timeout=60, what="the VM booting again after reboot")
         wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=30,
                  what="ping after reboot")
+        # A container's reboot: init halts, the supervisor starts it again, same port.
+        self.vmctl("reboot", self.ct)
+        wait_for(lambda: re.search(r"Id:\s+(\d+)", self.vmctl("dominfo", self.ct).stdout)
+                 and re.search(r"Id:\s+(\d+)", self.vmctl("dominfo", self.ct).stdout)
+                 .group(1) != pid, timeout=15, what="the container's new init")
+        wait_for(lambda: self.ct_ping(f"{self.net}.1") > 0, timeout=30,
+                 what="the rebooted container pinging the VM")
         self.vmctl("destroy", self.vm)
         self.assertNotIn(tap, run("ip -o link show"))
         self.vmctl("destroy", self.ct)
@@ -362,6 +369,15 @@ class Vmctl(SwitchTest):
         self.assertEqual(calls, ["info", f"create -F {cfg}", f"pause {name}",
                                  f"unpause {name}", f"shutdown {name}", "info",
                                  f"create -F {cfg}", f"destroy {name}"])
+
+    def test_start_fails_cleanly_when_the_bridge_is_gone(self):
+        self.define_ct()
+        run(f"{BIN_DIR}/vsctl --db=unix:{self.switch.db_sock} --timeout=20 del-br {self.br}")
+        p = self.vmctl("start", self.ct, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr.strip(), f"vmctl: bridge '{self.br}' does not exist")
+        self.assertEqual(self.vmctl("domstate", self.ct).stdout.strip(), "shut off")
+        self.assertNotIn(f"v{self.ct}-0", run("ip -o link show"))
 
     def test_definition_survives_a_switch_restart(self):
         """The definition is in the switch's DB file: a new vswitchd on the same file has it."""
