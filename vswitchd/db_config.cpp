@@ -6,6 +6,8 @@
 #include <charconv>
 #include <set>
 
+#include "vswitchd/row_access.hpp"
+
 namespace vs {
 
 using ovsdb::Atom;
@@ -18,62 +20,17 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-const Datum* column(const Row& row, std::string_view name) {
-    auto it = row.find(name);
-    return it == row.end() ? nullptr : &it->second;
-}
+using row::bool_of;
+using row::column;
+using row::int_of;
+using row::string_map_of;
+using row::string_of;
 
-std::string string_of(const Row& row, std::string_view name) {
-    const Datum* d = column(row, name);
-    if (!d || d->empty()) return {};
-    const auto* s = std::get_if<std::string>(&d->keys[0]);
-    return s ? *s : std::string();
+std::vector<Uuid> uuids_of(const Row& r, std::string_view name) {
+    return row::all_of<Uuid>(r, name);
 }
-
-std::optional<int64_t> int_of(const Row& row, std::string_view name) {
-    const Datum* d = column(row, name);
-    if (!d || d->empty()) return std::nullopt;
-    const auto* v = std::get_if<int64_t>(&d->keys[0]);
-    return v ? std::optional<int64_t>(*v) : std::nullopt;
-}
-
-std::vector<Uuid> uuids_of(const Row& row, std::string_view name) {
-    std::vector<Uuid> out;
-    if (const Datum* d = column(row, name)) {
-        for (const Atom& a : d->keys) {
-            if (const auto* u = std::get_if<Uuid>(&a)) out.push_back(*u);
-        }
-    }
-    return out;
-}
-
-std::vector<int64_t> ints_of(const Row& row, std::string_view name) {
-    std::vector<int64_t> out;
-    if (const Datum* d = column(row, name)) {
-        for (const Atom& a : d->keys) {
-            if (const auto* v = std::get_if<int64_t>(&a)) out.push_back(*v);
-        }
-    }
-    return out;
-}
-
-bool bool_of(const Row& row, std::string_view name) {
-    const Datum* d = column(row, name);
-    if (!d || d->empty()) return false;
-    const auto* v = std::get_if<bool>(&d->keys[0]);
-    return v && *v;
-}
-
-std::map<std::string, std::string> string_map_of(const Row& row, std::string_view name) {
-    std::map<std::string, std::string> out;
-    const Datum* d = column(row, name);
-    if (!d) return out;
-    for (size_t i = 0; i < d->keys.size() && i < d->values.size(); ++i) {
-        const auto* k = std::get_if<std::string>(&d->keys[i]);
-        const auto* v = std::get_if<std::string>(&d->values[i]);
-        if (k && v) out[*k] = *v;
-    }
-    return out;
+std::vector<int64_t> ints_of(const Row& r, std::string_view name) {
+    return row::all_of<int64_t>(r, name);
 }
 
 std::map<Uuid, Row> load_table(const ovsdb::Database& db, std::string_view table) {

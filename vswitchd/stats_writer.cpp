@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "vswitchd/row_access.hpp"
+
 namespace vs {
 
 using ovsdb::Datum;
@@ -19,17 +21,8 @@ namespace {
 constexpr uint64_t kDefaultIntervalMs = 5000;
 constexpr uint64_t kMinIntervalMs = 1000;
 
-const Datum* column(const Row& row, std::string_view name) {
-    auto it = row.find(name);
-    return it == row.end() ? nullptr : &it->second;
-}
-
-std::string string_of(const Row& row, std::string_view name) {
-    const Datum* d = column(row, name);
-    if (!d || d->empty()) return {};
-    const auto* s = std::get_if<std::string>(&d->keys[0]);
-    return s ? *s : std::string();
-}
+using row::column;
+using row::string_of;
 
 template <typename V>
 std::map<std::string, V> map_of(const Row& row, std::string_view name) {
