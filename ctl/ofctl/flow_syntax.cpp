@@ -274,6 +274,16 @@ bool parse_flow_keyword(FlowSpec& spec, FlowUse use, std::string_view key,
     return true;
 }
 
+// Fields ovs-ofctl matches through Nicira extensions (NXM), which this switch does not speak.
+bool is_nicira_field(std::string_view key) {
+    constexpr std::array<std::string_view, 12> kNames{
+        "nw_ttl",  "nw_frag", "tcp_flags", "pkt_mark",  "skb_priority", "ct_state",
+        "ct_zone", "ct_mark", "ct_label",  "recirc_id", "dp_hash",      "conj_id"};
+    for (auto n : kNames)
+        if (n == key) return true;
+    return key.starts_with("reg") || key.starts_with("xreg") || key.starts_with("tun_");
+}
+
 }  // namespace
 
 uint64_t parse_number(std::string_view text, uint64_t max, std::string_view what) {
@@ -381,7 +391,12 @@ FlowSpec parse_flow(std::string_view text, FlowUse use) {
     for (const std::string_view token : split_top_level(match_text)) {
         const KeyValue kv = split_key_value(token, "=");
         if (parse_flow_keyword(spec, use, kv.key, kv.value)) continue;
-        if (!mb.add(kv.key, kv.value)) throw ParseError("unknown keyword " + str(kv.key));
+        if (mb.add(kv.key, kv.value)) continue;
+        if (is_nicira_field(kv.key)) {
+            throw ParseError(str(kv.key) +
+                             ": field needs a Nicira extension (not in OpenFlow 1.0 or 1.3)");
+        }
+        throw ParseError("unknown keyword " + str(kv.key));
     }
     spec.match = mb.build();
     if (use == FlowUse::kDelete) return spec;

@@ -165,6 +165,8 @@ TEST(OfctlFlow, BadInputIsOneLineError) {
               "tp_dst: field does not support masking in OpenFlow 1.3");
     EXPECT_EQ(error_of("actions=drop,1"), "drop must be the only action");
     EXPECT_EQ(error_of("nw_src"), "unknown keyword nw_src");
+    EXPECT_EQ(error_of("ip,nw_ttl=3,actions=drop"),
+              "nw_ttl: field needs a Nicira extension (not in OpenFlow 1.0 or 1.3)");
     for (const char* bad : {"foo=1,actions=drop", "actions=foo", "in_port=bar,actions=drop"}) {
         EXPECT_EQ(error_of(bad).find('\n'), std::string::npos);
     }
