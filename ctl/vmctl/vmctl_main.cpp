@@ -125,9 +125,10 @@ void start_autostart(Context& ctx) {
 }
 
 void list(Context& ctx, bool all) {
+    const auto guests = check(ctx.db().list());
     std::printf(" %-8s %-20s %s\n", "Id", "Name", "State");
     std::printf("%s\n", std::string(40, '-').c_str());
-    for (const GuestSpec& spec : check(ctx.db().list())) {
+    for (const GuestSpec& spec : guests) {
         const std::string state = ctx.runtime.state(spec);
         if (!all && state == "shut off") continue;
         const auto pid = ctx.runtime.guest_pid(spec);
