@@ -182,7 +182,10 @@ std::string flow_request_text(Session& s, const char* command, const FlowSpec& s
     if (spec.table_id != of13::table_id::kAll) text += " table:" + std::to_string(spec.table_id);
     const std::string match = format_match(spec.match, spec.priority);
     if (!match.empty()) text += " " + match;
-    if (!spec.instructions.empty()) text += " actions=" + format_instructions(spec.instructions);
+    if (std::string_view(command).starts_with("ADD") ||
+        std::string_view(command).starts_with("MOD")) {
+        text += " actions=" + format_instructions(spec.instructions);
+    }
     return text;
 }
 
