@@ -108,6 +108,10 @@ Result<void> GuestRuntime::start(const GuestSpec& spec, std::vector<std::string>
         ::dup2(null, 0);
         ::dup2(log, 1);
         ::dup2(log, 2);
+        // vmctl's own descriptors (its DB connection) must not live on with the guest.
+        for (int fd = 3; fd < 1024; ++fd) {
+            if (fd != pipe_fds[1]) ::close(fd);
+        }
         ::_exit(supervise(spec, pipe_fds[1]));
     }
     ::close(pipe_fds[1]);
