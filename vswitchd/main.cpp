@@ -15,6 +15,7 @@
 
 #include "base/log.hpp"
 #include "base/paths.hpp"
+#include "vswitchd/guest_autostart.hpp"
 #include "vswitchd/port_spec.hpp"
 #include "vswitchd/switch_daemon.hpp"
 
@@ -174,6 +175,8 @@ int run(int argc, char** argv) {
     on_hup();
     VS_INFO(main_log, "ready: DB {}, control socket {}", (*daemon)->config_db().describe(),
             config.unixctl_path);
+    if (config.external_db.empty())
+        start_autostart_guests((*daemon)->config_db().db(), config.rundir);
     io.run();
     VS_INFO(main_log, "shutting down");
     daemon->reset();
