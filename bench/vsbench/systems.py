@@ -9,8 +9,9 @@ in_port=1 -> 2 and in_port=2 -> 1; l3 = one exact nw_dst rule per generated flow
 distinct masks by adding nw_src prefixes /1../M-1 to some of them."""
 
 import os
-import signal
 import re
+import shutil
+import signal
 import subprocess
 import time
 
@@ -86,7 +87,8 @@ class System:
 
     def __init__(self, work, bin_dir):
         self.dir = os.path.join(work, self.name)
-        os.makedirs(self.dir, exist_ok=True)
+        shutil.rmtree(self.dir, ignore_errors=True)  # each start from a fresh DB and sockets
+        os.makedirs(self.dir)
         self.bin_dir = bin_dir
         self.sockets = [os.path.join(self.dir, f"vhu{i}") for i in range(2)]
 

@@ -147,12 +147,11 @@ def summarize(system, rules, topology, size, flows, masks, setup_s, runs):
             "rule_setup_s": setup_s, "runs": runs}
 
 
-def measure(args, work, log):
+def measure(args, work, log, results):
     names = ([] if args.no_vswitch else ["vswitch"]) + list(dict.fromkeys(args.peer))
     for n in names:
         if n not in SYSTEMS:
             raise BenchError(f"--peer {n} is not implemented for --topology {args.topology} yet")
-    results = []
     for rules in args.rules:
         for name in names:
             if name == "testpmd" and rules != args.rules[0]:
@@ -172,7 +171,6 @@ def measure(args, work, log):
                         log(r)
                 finally:
                     system.stop()
-    return results
 
 
 def run_micro(args):
@@ -235,13 +233,20 @@ def main(argv=None):
         if shutil.which("dpdk-testpmd") is None:
             raise BenchError("dpdk-testpmd not found (Debian package dpdk)")
         work = tempfile.mkdtemp(prefix="vsbench-")
+        results = []
         try:
             progress = sys.stderr if args.json else sys.stdout  # JSON alone on stdout
 
             def log(r):
                 print_table([r], header=False, out=progress)
             print_table([], header=True, out=progress)
-            results = measure(args, work, log)
+            measure(args, work, log, results)
+        except BenchError as e:
+            if args.json and results:  # what was measured before the failure is not lost
+                json.dump({"machine": machine(), "results": results, "error": str(e)},
+                          sys.stdout, indent=1)
+                print()
+            raise
         finally:
             if args.keep_work:
                 print(f"vsbench: scratch directory kept: {work}", file=sys.stderr)
