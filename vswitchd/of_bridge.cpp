@@ -90,6 +90,7 @@ std::string megaflow_id(unsigned pmd, const FlowKey& key, const FlowMask& mask) 
 }
 
 constexpr uint32_t kNoBuffer = 0xffffffff;
+constexpr uint32_t kNoSuchPort = 0x40000000;  // see the port map in OfBridge's constructor
 
 // OpenFlow's port counters from ours: drops on transmit are the tx queue refusing packets,
 // every other drop reason happens on the way in.
@@ -150,9 +151,12 @@ openflow::SpecError error13_to_10(const openflow::SpecError& e) {
     }
 }
 
+// Multipart replies longer than a message can be (64 KiB) go out in parts, REPLY_MORE set on
+// all but the last.
 template <class Message, class Body>
 void reply(OfConnection& conn, uint32_t xid, Body body) {
-    conn.send(encode(Message{xid, std::move(body)}));
+    for (auto& part : encode_split(Message{xid, std::move(body)}))
+        conn.send(std::move(part));
 }
 
 }  // namespace
@@ -160,19 +164,25 @@ void reply(OfConnection& conn, uint32_t xid, Body body) {
 OfBridge::OfBridge(boost::asio::io_context& io, const std::string& bridge,
                    const std::string& rundir, InfoSource info, std::function<void()> revalidate,
                    std::function<uint64_t()> now_ms)
-    : name_(bridge),
+    : io_(io),
+      name_(bridge),
       info_(std::move(info)),
       conns_(io, bridge, rundir, *this),
       revalidate_(std::move(revalidate)),
       now_ms_(std::move(now_ms)) {
     tables_.stamp(now_ms_());
     tables_.set_group_check([this](uint32_t id) { return groups_.find(id) != nullptr; });
+    // OpenFlow numbers are the datapath's, but for LOCAL (the internal port). The OpenFlow
+    // number equal to the internal port's datapath number names no port: it maps to a datapath
+    // number no port has (kNoSuchPort | N), so rules may name it, as Open vSwitch allows.
     port_map_.to_datapath = [this](uint32_t of_port) -> std::optional<uint32_t> {
         if (of_port == of13::port_no::kLocal) return local_port_;
+        if (local_port_ == of_port) return kNoSuchPort | of_port;
         return of_port;
     };
     port_map_.to_openflow = [this](uint32_t dp_port) {
-        return local_port_ == dp_port ? of13::port_no::kLocal : dp_port;
+        if (local_port_ == dp_port) return of13::port_no::kLocal;
+        return (dp_port & kNoSuchPort) ? dp_port & ~kNoSuchPort : dp_port;
     };
 }
 
@@ -307,6 +317,11 @@ std::optional<openflow::SpecError> OfBridge::packet_out(uint32_t buffer_id, uint
     if (!xlate_packet_out(env, upcall, actions, decision, result)) {
         return bad_request(of13::BadRequestCode::kEperm);
     }
+    for (const RulePtr& rule : result.rules) {  // output:TABLE went through them
+        rule->used_ms = now_ms_();
+        ++rule->packets;
+        rule->bytes += data.size();
+    }
     if (result.to_controller) {
         packet_in(upcall, result.controller_table, result.controller_cookie,
                   result.controller_max_len);
@@ -324,7 +339,7 @@ std::optional<openflow::SpecError> OfBridge::flow_mod13(const of13::FlowMod& fm)
     if (!match) return match.error();
     std::vector<RemovedRule> removed;
     if (auto e = tables_.flow_mod(fm, *match, now_ms_(), &removed)) return e;
-    revalidate_();
+    revalidate_soon();
     send_flow_removed(removed);
     return std::nullopt;
 }
@@ -335,9 +350,26 @@ std::optional<openflow::SpecError> OfBridge::group_mod13(const of13::GroupMod& g
     std::vector<RemovedRule> removed;
     for (uint32_t id : deleted)
         tables_.remove_group_users(id, removed);
-    revalidate_();
+    revalidate_soon();
     send_flow_removed(removed);
     return std::nullopt;
+}
+
+// Revalidation (removing the bridge's megaflows) costs a walk over every megaflow: a burst of
+// flow-mods shares one, run once the messages already read are handled, and at the latest
+// before a BARRIER reply.
+void OfBridge::revalidate_soon() {
+    if (revalidation_pending_) return;
+    revalidation_pending_ = true;
+    boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+        if (!alive.expired()) flush_revalidation();
+    });
+}
+
+void OfBridge::flush_revalidation() {
+    if (!revalidation_pending_) return;
+    revalidation_pending_ = false;
+    revalidate_();
 }
 
 void OfBridge::run_timeouts() {
@@ -655,6 +687,8 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
         FeaturesReply r;
         r.datapath_id = info_().datapath_id;
         r.n_tables = kTables;
+        r.capabilities = capabilities::kFlowStats | capabilities::kTableStats |
+                         capabilities::kPortStats | capabilities::kGroupStats;
         reply<Message>(conn, xid, r);
     } else if (std::holds_alternative<GetConfigRequest>(body)) {
         reply<Message>(conn, xid, GetConfigReply{config_flags_, miss_send_len_});
@@ -664,6 +698,7 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
         forget_closed_channels();
         monitors_.insert(&conn);
     } else if (std::holds_alternative<BarrierRequest>(body)) {
+        flush_revalidation();
         reply<Message>(conn, xid, BarrierReply{});
     } else if (std::holds_alternative<DescRequest>(body)) {
         reply<Message>(conn, xid, DescReply{0, kMfr, kHw, kSw, "None", name_});
@@ -812,6 +847,8 @@ void OfBridge::handle10(OfConnection& conn, std::span<const uint8_t> message) {
         FeaturesReply r;
         r.datapath_id = info.datapath_id;
         r.n_tables = kTables;
+        r.capabilities =
+            capabilities::kFlowStats | capabilities::kTableStats | capabilities::kPortStats;
         r.ports = ports10(info, port_config_);
         reply<Message>(conn, xid, r);
     } else if (std::holds_alternative<GetConfigRequest>(body)) {
@@ -822,6 +859,7 @@ void OfBridge::handle10(OfConnection& conn, std::span<const uint8_t> message) {
         forget_closed_channels();
         monitors_.insert(&conn);
     } else if (std::holds_alternative<BarrierRequest>(body)) {
+        flush_revalidation();
         reply<Message>(conn, xid, BarrierReply{});
     } else if (std::holds_alternative<DescStatsRequest>(body)) {
         reply<Message>(conn, xid, DescStatsReply{0, kMfr, kHw, kSw, "None", name_});

@@ -104,6 +104,8 @@ class OfBridge : private OfMessageHandler {
     void handle13(OfConnection& conn, std::span<const uint8_t> message);
     std::optional<openflow::SpecError> flow_mod13(const of13::FlowMod& fm);
     void send_flow_removed(const std::vector<RemovedRule>& removed);
+    void revalidate_soon();
+    void flush_revalidation();
     std::optional<openflow::SpecError> group_mod13(const of13::GroupMod& gm);
     uint32_t group_users(uint32_t group_id) const;  // rules whose actions name the group
     std::optional<openflow::SpecError> port_mod(uint32_t port_no, const openflow::MacAddr& hw_addr,
@@ -125,6 +127,7 @@ class OfBridge : private OfMessageHandler {
     std::vector<of13::FlowStats> flow_stats13(const of13::FlowStatsRequest& request) const;
     void packet_in(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len);
 
+    boost::asio::io_context& io_;
     std::string name_;
     InfoSource info_;
     ConnManager conns_;
@@ -148,6 +151,8 @@ class OfBridge : private OfMessageHandler {
     std::function<std::vector<FlowInfo>()> megaflows_;
     std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute_;
     Normal normal_;
+    bool revalidation_pending_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted work
     bool secure_ = false;
     bool fail_open_ = false;
     // OpenFlow port number -> PORT_MOD config bits (OFPPC_*).

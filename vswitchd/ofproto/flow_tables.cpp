@@ -2,6 +2,7 @@
 #include "vswitchd/ofproto/flow_tables.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace vs {
 
@@ -95,11 +96,36 @@ bool rule_outputs_to(const OfRule& rule, uint32_t port) {
     return false;
 }
 
-FlowTables::FlowTables() : tables_(kNumTables), lookups_(kNumTables), matches_(kNumTables) {
+namespace {
+
+// The identity of a rule within its table: priority and match.
+std::string rule_key(uint16_t priority, const OfMatch& m) {
+    std::string key(sizeof priority + sizeof m.key + sizeof m.mask + 2 * sizeof(uint64_t), '\0');
+    char* p = key.data();
+    std::memcpy(p, &priority, sizeof priority);
+    p += sizeof priority;
+    std::memcpy(p, &m.key, sizeof m.key);
+    p += sizeof m.key;
+    std::memcpy(p, &m.mask, sizeof m.mask);
+    p += sizeof m.mask;
+    std::memcpy(p, &m.metadata, sizeof m.metadata);
+    std::memcpy(p + sizeof m.metadata, &m.metadata_mask, sizeof m.metadata_mask);
+    return key;
+}
+
+}  // namespace
+
+FlowTables::FlowTables()
+    : tables_(kNumTables), index_(kNumTables), lookups_(kNumTables), matches_(kNumTables) {
     auto normal = std::make_shared<OfRule>();
     normal->instructions.push_back(
         of13::InstructionApplyActions{{of13::ActionOutput{of13::port_no::kNormal, 0}}});
+    index_[0].emplace(rule_key(0, normal->match), normal);
     tables_[0].push_back(std::move(normal));
+}
+
+void FlowTables::unindex(const OfRule& rule) {
+    index_[rule.table_id].erase(rule_key(rule.priority, rule.match));
 }
 
 bool FlowTables::selected(const OfRule& rule, const RuleFilter& filter) const {
@@ -147,19 +173,21 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
             rule->flags = fm.flags;
             rule->instructions = fm.instructions;
             rule->created_ms = now_ms;
-            auto it = std::find_if(table.begin(), table.end(),
-                                   [&](const RulePtr& r) { return same_rule(*r); });
-            if (it != table.end()) {
+            RulePtr& indexed = index_[fm.table_id][rule_key(fm.priority, match)];
+            if (indexed) {
                 // An identical rule is replaced; its counters carry over unless RESET_COUNTS.
                 if (!(fm.flags & of13::flow_mod_flags::kResetCounts)) {
-                    rule->packets = (*it)->packets;
-                    rule->bytes = (*it)->bytes;
+                    rule->packets = indexed->packets;
+                    rule->bytes = indexed->bytes;
                 }
-                *it = std::move(rule);
+                *std::find(table.begin(), table.end(), indexed) = rule;
+                indexed = std::move(rule);
             } else {
-                auto pos = std::find_if(table.begin(), table.end(), [&](const RulePtr& r) {
-                    return r->priority < fm.priority;
+                // After the rules of the same priority (sorted highest first).
+                auto pos = std::partition_point(table.begin(), table.end(), [&](const RulePtr& r) {
+                    return r->priority >= fm.priority;
                 });
+                indexed = rule;
                 table.insert(pos, std::move(rule));
             }
             break;
@@ -177,6 +205,7 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
                     changed->instructions = fm.instructions;
                     if (fm.flags & of13::flow_mod_flags::kResetCounts)
                         changed->packets = changed->bytes = 0;
+                    index_[r->table_id][rule_key(r->priority, r->match)] = changed;
                     r = std::move(changed);
                 }
             }
@@ -192,6 +221,7 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
                                      rule_outputs_to(*r, fm.out_port) &&
                                      (r->cookie & fm.cookie_mask) == (fm.cookie & fm.cookie_mask)
                                : selected(*r, filter);
+                    if (gone) unindex(*r);
                     if (gone && removed) removed->push_back({r, RemovalReason::kDelete});
                     return gone;
                 });
@@ -233,6 +263,7 @@ void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>&
                 const auto* apply = std::get_if<of13::InstructionApplyActions>(&i);
                 const auto* write = std::get_if<of13::InstructionWriteActions>(&i);
                 if ((apply && uses(apply->actions)) || (write && uses(write->actions))) {
+                    unindex(*r);
                     removed.push_back({r, RemovalReason::kGroupDelete});
                     return true;
                 }
@@ -249,10 +280,12 @@ std::vector<RemovedRule> FlowTables::expire(uint64_t now_ms) {
         std::erase_if(table, [&](const RulePtr& r) {
             const uint64_t last = std::max(r->used_ms, r->created_ms);
             if (r->hard_timeout && now_ms - r->created_ms >= r->hard_timeout * 1000ULL) {
+                unindex(*r);
                 out.push_back({r, RemovalReason::kHardTimeout});
                 return true;
             }
             if (r->idle_timeout && now_ms - last >= r->idle_timeout * 1000ULL) {
+                unindex(*r);
                 out.push_back({r, RemovalReason::kIdleTimeout});
                 return true;
             }

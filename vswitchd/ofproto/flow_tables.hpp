@@ -10,6 +10,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "openflow/of13.hpp"
@@ -97,6 +99,10 @@ class FlowTables {
     bool selected(const OfRule& rule, const RuleFilter& filter) const;
 
     std::vector<std::vector<RulePtr>> tables_;  // each sorted by priority, highest first
+    // Per table: (priority, match) -> the rule, so adding or replacing a rule does not scan the
+    // table (100 000 flow-mods must not cost 10^10 comparisons).
+    std::vector<std::unordered_map<std::string, RulePtr>> index_;
+    void unindex(const OfRule& rule);
     mutable std::vector<uint64_t> lookups_, matches_;
     GroupExists group_exists_;
     uint64_t version_ = 0;
