@@ -75,6 +75,8 @@ def parse_pmd_stats(text):
         "pmd_idle": round(idle / (busy + idle), 3) if busy + idle else None,
         "emc_hit_rate": round(emc / rx, 4) if rx else None,
         "megaflow_hit_rate": round(mega / rx, 4) if rx else None,
+        # Open vSwitch 3.x: flows that match only in_port bypass both caches ("simple match").
+        "simple_match_hit_rate": round((num("simple match hits") or 0) / rx, 4) if rx else None,
         "upcalls": int(num("miss with success upcall") or 0),
         "failed_upcalls": int(num("miss with failed upcall") or 0),
     }

@@ -141,7 +141,9 @@ def summarize(system, rules, topology, size, flows, masks, setup_s, runs):
             "cycles_per_packet": med("cycles_per_packet"),
             "mpps_spread": [min(mpps), max(mpps)],
             "offered_mpps": med("offered_mpps"), "emc_hit_rate": med("emc_hit_rate"),
-            "megaflow_hit_rate": med("megaflow_hit_rate"), "upcalls_per_s": med("upcalls_per_s"),
+            "megaflow_hit_rate": med("megaflow_hit_rate"),
+            "simple_match_hit_rate": med("simple_match_hit_rate"),
+            "upcalls_per_s": med("upcalls_per_s"),
             "loss": med("loss"), "foreign_load": med("foreign_load"),
             "generator_bound_runs": sum(r["generator_bound"] for r in runs),
             "rule_setup_s": setup_s, "runs": runs}
