@@ -11,7 +11,7 @@ using of13::Oxm;
 using F = of13::OxmField;
 namespace wc = of10::wildcards;
 
-constexpr uint16_t kEthIp = 0x0800, kEthArp = 0x0806;
+constexpr uint16_t kEthIp = 0x0800, kEthIpv6 = 0x86dd, kEthArp = 0x0806;
 constexpr uint16_t kVlanNone10 = 0xffff;
 constexpr uint16_t kVidPresent = 0x1000;
 
@@ -56,6 +56,11 @@ of13::Match match10_to_13(const of10::Match& m) {
         if (!(w & wc::kDlVlanPcp) && vid != 0) {
             out.fields.push_back(Oxm::make(F::kVlanPcp, m.dl_vlan_pcp & 7));
         }
+    } else if (!(w & wc::kDlVlanPcp)) {
+        // A priority with any VLAN ID, as Open vSwitch reads it: "some VLAN tag" is 1.3's
+        // vlan_vid=0x1000/0x1000 (which goes back to a wildcarded dl_vlan).
+        out.fields.push_back(Oxm::make_masked(F::kVlanVid, kVidPresent, kVidPresent));
+        out.fields.push_back(Oxm::make(F::kVlanPcp, m.dl_vlan_pcp & 7));
     }
     if (w & wc::kDlType) return out;
     out.fields.push_back(Oxm::make(F::kEthType, m.dl_type));
@@ -67,10 +72,12 @@ of13::Match match10_to_13(const of10::Match& m) {
         if (dst_mask) out.fields.push_back(ipv4(F::kArpTpa, m.nw_dst, dst_mask));
         return out;
     }
-    if (m.dl_type != kEthIp) return out;
+    // Like Open vSwitch, the IP fields other than the addresses apply to IPv6 too.
+    const bool v6 = m.dl_type == kEthIpv6;
+    if (m.dl_type != kEthIp && !v6) return out;
     if (!(w & wc::kNwTos)) out.fields.push_back(Oxm::make(F::kIpDscp, m.nw_tos >> 2));
-    if (src_mask) out.fields.push_back(ipv4(F::kIpv4Src, m.nw_src, src_mask));
-    if (dst_mask) out.fields.push_back(ipv4(F::kIpv4Dst, m.nw_dst, dst_mask));
+    if (src_mask && !v6) out.fields.push_back(ipv4(F::kIpv4Src, m.nw_src, src_mask));
+    if (dst_mask && !v6) out.fields.push_back(ipv4(F::kIpv4Dst, m.nw_dst, dst_mask));
     if (w & wc::kNwProto) return out;
     out.fields.push_back(Oxm::make(F::kIpProto, m.nw_proto));
     F src = F::kTcpSrc, dst = F::kTcpDst;
@@ -84,6 +91,7 @@ of13::Match match10_to_13(const of10::Match& m) {
             src = F::kSctpSrc, dst = F::kSctpDst;
             break;
         case 1:
+            if (v6) return out;
             src = F::kIcmpv4Type, dst = F::kIcmpv4Code;
             break;
         default:
@@ -114,6 +122,7 @@ of10::Match match13_to_10(const of13::Match& match) {
                 w &= ~wc::kDlSrc;
                 break;
             case F::kVlanVid:
+                if (f.has_mask && f.mask_uint() == kVidPresent) break;  // any VLAN: wildcarded
                 m.dl_vlan = (v & kVidPresent) ? static_cast<uint16_t>(v & 0xfff) : kVlanNone10;
                 w &= ~wc::kDlVlan;
                 break;
