@@ -116,10 +116,16 @@ std::string rule_key(uint16_t priority, const OfMatch& m) {
 }  // namespace
 
 FlowTables::FlowTables()
-    : tables_(kNumTables), index_(kNumTables), lookups_(kNumTables), matches_(kNumTables) {
+    : tables_(kNumTables),
+      index_(kNumTables),
+      lookups_(kNumTables),
+      matches_(kNumTables),
+      subtables_(kNumTables),
+      dirty_(kNumTables, true) {
     auto normal = std::make_shared<OfRule>();
-    normal->instructions.push_back(
-        of13::InstructionApplyActions{{of13::ActionOutput{of13::port_no::kNormal, 0}}});
+    of13::InstructionApplyActions apply;  // (built step by step: GCC 12 warns otherwise)
+    apply.actions.emplace_back(of13::ActionOutput{of13::port_no::kNormal, 0});
+    normal->instructions.emplace_back(std::move(apply));
     index_[0].emplace(rule_key(0, normal->match), normal);
     tables_[0].push_back(std::move(normal));
 }
@@ -232,22 +238,60 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
             return flow_mod_failed(of13::FlowModFailedCode::kBadCommand);
     }
     ++version_;
+    std::fill(dirty_.begin(), dirty_.end(), true);
     return std::nullopt;
+}
+
+namespace {
+
+std::string masked_key(const FlowKey& key, const FlowMask& mask, uint64_t metadata) {
+    const FlowKey m = apply_mask(key, mask);
+    std::string bytes(sizeof m + sizeof metadata, '\0');
+    std::memcpy(bytes.data(), &m, sizeof m);
+    std::memcpy(bytes.data() + sizeof m, &metadata, sizeof metadata);
+    return bytes;
+}
+
+}  // namespace
+
+void FlowTables::rebuild(uint8_t table) const {
+    std::vector<Subtable>& subs = subtables_[table];
+    subs.clear();
+    // tables_ is sorted by priority (highest first), so each bucket's list stays sorted.
+    for (const RulePtr& r : tables_[table]) {
+        auto it = std::find_if(subs.begin(), subs.end(), [&](const Subtable& st) {
+            return st.mask == r->match.mask && st.metadata_mask == r->match.metadata_mask;
+        });
+        if (it == subs.end()) {
+            subs.push_back({r->match.mask, r->match.metadata_mask, r->priority, {}});
+            it = subs.end() - 1;
+        }
+        it->max_priority = std::max(it->max_priority, r->priority);
+        it->rules[masked_key(r->match.key, r->match.mask, r->match.metadata)].push_back(r);
+    }
+    std::stable_sort(subs.begin(), subs.end(), [](const Subtable& a, const Subtable& b) {
+        return a.max_priority > b.max_priority;
+    });
+    dirty_[table] = false;
 }
 
 RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
                            uint64_t& metadata_looked) const {
     ++lookups_[table];
-    for (const RulePtr& r : tables_[table]) {
+    if (dirty_[table]) rebuild(table);
+    RulePtr best;
+    for (const Subtable& st : subtables_[table]) {
+        if (best && st.max_priority <= best->priority) break;  // nothing here can win
         for (size_t w = 0; w < FlowKey::kWords; ++w)
-            looked.words()[w] |= r->match.mask.words()[w];
-        metadata_looked |= r->match.metadata_mask;
-        if (r->match.matches(key, metadata)) {
-            ++matches_[table];
-            return r;
-        }
+            looked.words()[w] |= st.mask.words()[w];
+        metadata_looked |= st.metadata_mask;
+        auto it = st.rules.find(masked_key(key, st.mask, metadata & st.metadata_mask));
+        if (it == st.rules.end()) continue;
+        const RulePtr& candidate = it->second.front();
+        if (!best || candidate->priority > best->priority) best = candidate;
     }
-    return nullptr;
+    if (best) ++matches_[table];
+    return best;
 }
 
 void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>& removed) {
@@ -272,6 +316,7 @@ void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>&
         });
     }
     ++version_;
+    std::fill(dirty_.begin(), dirty_.end(), true);
 }
 
 std::vector<RemovedRule> FlowTables::expire(uint64_t now_ms) {
@@ -292,7 +337,10 @@ std::vector<RemovedRule> FlowTables::expire(uint64_t now_ms) {
             return false;
         });
     }
-    if (!out.empty()) ++version_;
+    if (!out.empty()) {
+        ++version_;
+        std::fill(dirty_.begin(), dirty_.end(), true);
+    }
     return out;
 }
 

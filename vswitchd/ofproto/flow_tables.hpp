@@ -104,6 +104,20 @@ class FlowTables {
     std::vector<std::unordered_map<std::string, RulePtr>> index_;
     void unindex(const OfRule& rule);
     mutable std::vector<uint64_t> lookups_, matches_;
+    // Lookup structure per table, rebuilt on the first lookup after a change: the rules
+    // grouped by mask (tuple space search), each group a hash of masked key -> rules by
+    // priority, groups in order of their highest priority. A lookup probes a group with one
+    // hash and stops at the first group that cannot beat the best match so far; only the
+    // probed groups' masks join the megaflow mask.
+    struct Subtable {
+        FlowMask mask;
+        uint64_t metadata_mask = 0;
+        uint16_t max_priority = 0;
+        std::unordered_map<std::string, std::vector<RulePtr>> rules;  // highest priority first
+    };
+    mutable std::vector<std::vector<Subtable>> subtables_;
+    mutable std::vector<bool> dirty_;
+    void rebuild(uint8_t table) const;
     GroupExists group_exists_;
     uint64_t version_ = 0;
 };
