@@ -20,6 +20,8 @@ packages=(
   python3-os-ken
   # guests for vmctl: QEMU, and what scripts/build-guest-images makes images with
   qemu-system-x86 busybox-static cpio util-linux
+  # Debian's LXC, the peer bench/vm/start_to_ping.py compares container start with
+  lxc
   # Xen's own xl configuration parser (libxlutil), to check generated xl configs
   libxen-dev
   # libvirt domain XML for vmctl define FILE.xml
