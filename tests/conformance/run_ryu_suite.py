@@ -210,21 +210,25 @@ class Env:
 
 
 def prepare_dir(src, dst):
-    """Copies a group's patterns; the tester keys files by their description, so a description
-    used twice is made unique (else one file is silently skipped)."""
-    os.makedirs(dst)
+    """Copies a group's patterns (subdirectories too, as of13/action/25_SET_FIELD); the tester
+    keys files by their description, so a description used twice is made unique (else one file
+    is silently skipped)."""
     seen = set()
-    for name in sorted(os.listdir(src)):
-        if not name.endswith(".json"):
-            continue
-        with open(os.path.join(src, name)) as f:
-            data = json.load(f)
-        if isinstance(data, list) and data and isinstance(data[0], str):
-            if data[0] in seen:
-                data[0] = f"{data[0]} ({name[:-5]})"
-            seen.add(data[0])
-        with open(os.path.join(dst, name), "w") as f:
-            json.dump(data, f)
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        out_dir = os.path.join(dst, os.path.relpath(root, src))
+        os.makedirs(out_dir, exist_ok=True)
+        for name in sorted(files):
+            if not name.endswith(".json"):
+                continue
+            with open(os.path.join(root, name)) as f:
+                data = json.load(f)
+            if isinstance(data, list) and data and isinstance(data[0], str):
+                if data[0] in seen:
+                    data[0] = f"{data[0]} ({name[:-5]})"
+                seen.add(data[0])
+            with open(os.path.join(out_dir, name), "w") as f:
+                json.dump(data, f)
 
 
 LINE_RE = re.compile(r"^    (\S.*?)\s+(OK|ERROR)$")

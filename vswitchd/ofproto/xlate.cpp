@@ -209,17 +209,29 @@ struct Run {
                 }
                 break;
             case T::kSelect: {
-                // The choice depends on the 5-tuple: each 5-tuple gets its own megaflow.
+                // The choice depends on the Ethernet addresses and the 5-tuple (as Open
+                // vSwitch's default selection hash): each combination gets its own megaflow.
+                decision.mask.eth_src = decision.mask.eth_dst =
+                    EthAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
                 decision.mask.nw_src = decision.mask.nw_dst = Be32{0xffffffff};
                 decision.mask.nw_proto = 0xff;
                 decision.mask.tp_src = decision.mask.tp_dst = Be16{0xffff};
                 decision.mask.eth_type = Be16{0xffff};
-                uint64_t h = 1469598103934665603ULL;  // FNV-1a over the 5-tuple
-                for (uint64_t v :
-                     {uint64_t{key.nw_src.raw}, uint64_t{key.nw_dst.raw}, uint64_t{key.nw_proto},
-                      uint64_t{key.tp_src.raw}, uint64_t{key.tp_dst.raw}}) {
+                auto mac = [](const EthAddr& a) {
+                    uint64_t v = 0;
+                    for (uint8_t b : a)
+                        v = (v << 8) | b;
+                    return v;
+                };
+                uint64_t h = 1469598103934665603ULL;  // FNV-1a, then a final mix of all bits
+                for (uint64_t v : {mac(key.eth_src), mac(key.eth_dst), uint64_t{key.nw_src.raw},
+                                   uint64_t{key.nw_dst.raw}, uint64_t{key.nw_proto},
+                                   uint64_t{key.tp_src.raw}, uint64_t{key.tp_dst.raw}}) {
                     h = (h ^ v) * 1099511628211ULL;
                 }
+                h ^= h >> 33;
+                h *= 0xff51afd7ed558ccdULL;
+                h ^= h >> 33;
                 uint64_t total = 0;
                 for (const of13::Bucket& b : g->buckets)
                     total += b.weight;
