@@ -1,0 +1,157 @@
+// The generator + sink loop of vsgen (see traffic_loop.hpp).
+#include "bench/vsgen/traffic_loop.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace vs::vsgen {
+
+namespace {
+constexpr uint32_t kMaxBurst = 64;
+}
+
+TrafficLoop::TrafficLoop(const Options& opts, std::vector<uint16_t> tx_ports,
+                         std::vector<uint16_t> rx_ports, rte_mempool* pool,
+                         const std::atomic<bool>& stop)
+    : opts_(opts),
+      tx_ports_(std::move(tx_ports)),
+      rx_ports_(std::move(rx_ports)),
+      pool_(pool),
+      stop_(stop),
+      writer_(opts) {
+    FlowSequence base(opts);
+    for (size_t k = 0; k < tx_ports_.size(); k++) {
+        sequences_.push_back(base.offset(static_cast<uint32_t>(k * 7919 * 131)));
+    }
+}
+
+uint32_t TrafficLoop::send(size_t k, uint32_t budget, uint64_t now, bool stamp, PortCounters& c) {
+    std::array<rte_mbuf*, kMaxBurst> pkts;
+    uint32_t n = std::min(budget, opts_.burst);
+    if (n == 0) return 0;
+    if (rte_pktmbuf_alloc_bulk(pool_, pkts.data(), n) != 0) {
+        result_.alloc_failures++;
+        return 0;
+    }
+    FlowSequence& seq = sequences_[k];
+    for (uint32_t i = 0; i < n; i++) {
+        rte_mbuf* m = pkts[i];
+        uint64_t tsc = 0;
+        if (stamp && --stamp_countdown_ == 0) {
+            tsc = now;
+            stamp_countdown_ = opts_.latency_every;
+        }
+        writer_.write(rte_pktmbuf_mtod(m, uint8_t*), seq.next(), tsc);
+        m->data_len = static_cast<uint16_t>(writer_.size());
+        m->pkt_len = writer_.size();
+    }
+    uint16_t sent = rte_eth_tx_burst(tx_ports_[k], 0, pkts.data(), static_cast<uint16_t>(n));
+    if (sent < n) rte_pktmbuf_free_bulk(pkts.data() + sent, n - sent);
+    c.tx += sent;
+    c.tx_dropped += n - sent;
+    return n;
+}
+
+uint32_t TrafficLoop::receive(uint16_t port, PortCounters& c) {
+    std::array<rte_mbuf*, kMaxBurst> pkts;
+    uint16_t n = rte_eth_rx_burst(port, 0, pkts.data(), static_cast<uint16_t>(opts_.burst));
+    if (n == 0) return 0;
+    uint64_t now = rte_rdtsc();
+    for (uint16_t i = 0; i < n; i++) {
+        const rte_mbuf* m = pkts[i];
+        if (m->data_len < kHeadersSize + kStampSize) {
+            c.rx_foreign++;
+            continue;
+        }
+        const uint8_t* stamp = rte_pktmbuf_mtod(m, const uint8_t*) + kHeadersSize;
+        uint32_t magic = (uint32_t{stamp[0]} << 24) | (uint32_t{stamp[1]} << 16) |
+                         (uint32_t{stamp[2]} << 8) | stamp[3];
+        if (magic != kStampMagic) {
+            c.rx_foreign++;
+            continue;
+        }
+        uint32_t flow = 0;
+        uint64_t tsc = 0;
+        std::memcpy(&flow, stamp + 4, 4);
+        std::memcpy(&tsc, stamp + 8, 8);
+        if (flow < result_.rx_top_flows.size()) result_.rx_top_flows[flow]++;
+        if (tsc != 0 && tsc <= now) result_.latency.add(now - tsc);
+    }
+    rte_pktmbuf_free_bulk(pkts.data(), n);
+    c.rx += n;
+    return n;
+}
+
+LoopResult TrafficLoop::run() {
+    const uint64_t hz = rte_get_tsc_hz();
+    const bool stamp = opts_.latency_every > 0;
+    const double pkts_per_cycle = static_cast<double>(opts_.rate_pps) / static_cast<double>(hz);
+    std::vector<PortCounters> counters(RTE_MAX_ETHPORTS);
+    auto reset = [&] {
+        for (size_t p = 0; p < counters.size(); p++)
+            counters[p] = PortCounters{static_cast<uint16_t>(p)};
+        result_ = LoopResult{};
+    };
+    reset();
+    const uint64_t start = rte_rdtsc();
+    const uint64_t warm_end =
+        start + static_cast<uint64_t>(opts_.warmup_s * static_cast<double>(hz));
+    const uint64_t end =
+        warm_end + static_cast<uint64_t>(opts_.duration_s * static_cast<double>(hz));
+    uint64_t rate_start = start;
+    uint64_t offered = 0;  // packets built since rate_start (sent or refused)
+    uint64_t busy = 0;
+    bool measuring = false;
+    uint64_t window_start = 0;
+    uint64_t now = start;
+    while (!stop_.load(std::memory_order_relaxed)) {
+        now = rte_rdtsc();
+        if (!measuring && now >= warm_end) {
+            reset();
+            busy = 0;
+            measuring = true;
+            window_start = rate_start = now;
+            offered = 0;
+            std::fprintf(stderr, "vsgen: window start\n");
+            std::fflush(stderr);
+        }
+        if (measuring && now >= end) break;
+        uint32_t moved = 0;
+        if (!opts_.rx_only) {
+            for (size_t k = 0; k < tx_ports_.size(); k++) {
+                uint32_t budget = opts_.burst;
+                if (opts_.rate_pps != 0) {
+                    auto allowed = static_cast<uint64_t>(static_cast<double>(now - rate_start) *
+                                                         pkts_per_cycle);
+                    budget = allowed > offered ? static_cast<uint32_t>(std::min<uint64_t>(
+                                                     allowed - offered, opts_.burst))
+                                               : 0;
+                }
+                uint32_t built = send(k, budget, now, stamp, counters[tx_ports_[k]]);
+                offered += built;
+                moved += built;
+            }
+        }
+        for (uint16_t p : rx_ports_)
+            moved += receive(p, counters[p]);
+        if (moved != 0) busy += rte_rdtsc() - now;
+    }
+    result_.interrupted = stop_.load(std::memory_order_relaxed);
+    result_.window_cycles = measuring ? now - window_start : 0;
+    result_.busy_cycles = busy;
+    for (uint16_t p : rx_ports_)
+        result_.ports.push_back(counters[p]);
+    for (uint16_t p : tx_ports_) {
+        bool seen = false;
+        for (const auto& c : result_.ports)
+            seen = seen || c.port_id == p;
+        if (!seen) result_.ports.push_back(counters[p]);
+    }
+    return result_;
+}
+
+}  // namespace vs::vsgen

@@ -1,0 +1,60 @@
+// vsgen's one polling loop: per iteration a burst sent on every sending port, then a burst
+// received from every port (latency read from the stamps), until the window ends or a signal
+// arrives. Runs on one lcore. Thread: that lcore only; the result is read after it returns.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "bench/vsgen/flow_set.hpp"
+#include "bench/vsgen/latency_histogram.hpp"
+#include "bench/vsgen/options.hpp"
+
+struct rte_mempool;
+
+namespace vs::vsgen {
+
+struct PortCounters {
+    uint16_t port_id = 0;
+    uint64_t tx = 0;          // accepted by the port
+    uint64_t tx_dropped = 0;  // built but refused: the peer's ring was full
+    uint64_t rx = 0;
+    uint64_t rx_foreign = 0;  // received without vsgen's stamp
+};
+
+struct LoopResult {
+    std::vector<PortCounters> ports;
+    LatencyHistogram latency;
+    std::array<uint64_t, 8> rx_top_flows{};  // stamped packets received of flows 0..7
+    uint64_t window_cycles = 0;
+    uint64_t busy_cycles = 0;  // iterations that sent or received something
+    uint64_t alloc_failures = 0;
+    bool interrupted = false;
+};
+
+class TrafficLoop {
+  public:
+    TrafficLoop(const Options& opts, std::vector<uint16_t> tx_ports, std::vector<uint16_t> rx_ports,
+                rte_mempool* pool, const std::atomic<bool>& stop);
+
+    // Warmup, then the measured window; returns what happened in the window.
+    LoopResult run();
+
+  private:
+    uint32_t send(size_t k, uint32_t budget, uint64_t now, bool stamp, PortCounters& c);
+    uint32_t receive(uint16_t port, PortCounters& c);
+
+    const Options& opts_;
+    std::vector<uint16_t> tx_ports_;
+    std::vector<uint16_t> rx_ports_;
+    rte_mempool* pool_;
+    const std::atomic<bool>& stop_;
+    PacketWriter writer_;
+    std::vector<FlowSequence> sequences_;  // one per sending port
+    LoopResult result_;
+    uint32_t stamp_countdown_ = 1;
+};
+
+}  // namespace vs::vsgen
