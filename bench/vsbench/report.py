@@ -11,8 +11,14 @@ def _num(v, fmt="{:.0f}"):
 
 
 COLUMNS = ("system", "rules", "size", "flows", "Mpps", "min-max", "offered", "cyc/pkt", "emc",
-           "mflow", "upcall/s", "loss", "foreign", "gen-bound")
-WIDTHS = (9, 8, 5, 7, 6, 12, 7, 8, 5, 5, 9, 5, 8, 9)
+           "mflow", "upcall/s", "loss", "foreign", "gen-bound", "lat p50/p99 us")
+WIDTHS = (9, 8, 5, 7, 6, 12, 7, 8, 5, 5, 9, 5, 8, 9, 14)
+
+
+def _latency(r):
+    """Median p50/p99 latency in microseconds (vsgen --latency), or '-'."""
+    lat = r.get("latency_ns")
+    return f"{lat['p50_ns'] / 1e3:.1f}/{lat['p99_ns'] / 1e3:.1f}" if lat else "-"
 
 
 def _row(cells):
@@ -29,7 +35,8 @@ def print_table(results, header, out, ratios=False):
                     _num(r["cycles_per_packet"]), _pct(r["emc_hit_rate"]),
                     _pct(r["megaflow_hit_rate"]), _num(r["upcalls_per_s"]), _pct(r["loss"]),
                     _pct(r["foreign_load"]),
-                    f"{r['generator_bound_runs']}/{len(r['runs'])}")), file=out, flush=True)
+                    f"{r['generator_bound_runs']}/{len(r['runs'])}", _latency(r))), file=out,
+              flush=True)
     if ratios:
         for r in results:
             for peer, q in r.get("ratios", {}).items():
@@ -104,7 +111,8 @@ def markdown(results):
         cyc = f", {r['cycles_per_packet']:.0f} cyc/pkt" if r["cycles_per_packet"] else ""
         gb = r["generator_bound_runs"]
         flag = f" (gen-bound {gb}/{len(r['runs'])})" if gb else ""
-        return f"{r['mpps']:.2f} ({lo:.2f}-{hi:.2f}){cyc}{flag}"
+        lat = f", latency p50/p99 {_latency(r)} us" if r.get("latency_ns") else ""
+        return f"{r['mpps']:.2f} ({lo:.2f}-{hi:.2f}){cyc}{lat}{flag}"
 
     def foreign(rs):
         vals = [run["foreign_load"] for r in rs if r for run in r["runs"]]

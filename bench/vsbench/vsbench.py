@@ -33,6 +33,7 @@ from generator import Generator  # noqa: E402
 from procs import BenchError, CpuMeter  # noqa: E402
 from report import attach_ratios, markdown, plot, print_table  # noqa: E402
 from systems import SYSTEMS  # noqa: E402
+import generator as traffic  # noqa: E402
 
 VERSION = "vsbench (vswitch) 0.1.0"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,6 +80,14 @@ def parse_args(argv):
     ap.add_argument("--size", type=int_list, default=[64], help="frame bytes (list allowed)")
     ap.add_argument("--flows", type=int_list, default=[1], help="flow counts, e.g. 1,1000")
     ap.add_argument("--masks", type=int, default=1, help="distinct masks of the l3 rules (1-33)")
+    ap.add_argument("--generator", choices=["testpmd", "vsgen"],
+                    help="testpmd flowgen (default), or vsgen (default for --dist zipf, "
+                    "--latency, --rate)")
+    ap.add_argument("--dist", choices=["uniform", "zipf"], default="uniform",
+                    help="flow popularity (zipf: s = 1; vsgen)")
+    ap.add_argument("--latency", action="store_true", help="latency percentiles (vsgen)")
+    ap.add_argument("--rate", type=float, default=0, metavar="MPPS",
+                    help="offered rate limit, 0 = as fast as possible (vsgen)")
     ap.add_argument("--peer", action="append", default=[],
                     choices=["ovs-dpdk", "ovs", "linux-bridge", "testpmd"])
     ap.add_argument("--no-vswitch", action="store_true", help="measure only the peers")
@@ -94,6 +103,12 @@ def parse_args(argv):
     args = ap.parse_args(argv)
     if not 1 <= args.masks <= 33:
         ap.error("--masks must be 1..33")
+    vsgen_only = args.dist == "zipf" or args.latency or args.rate > 0
+    if args.generator == "testpmd" and vsgen_only:
+        ap.error("--dist zipf, --latency and --rate need --generator vsgen")
+    args.generator = args.generator or ("vsgen" if vsgen_only else "testpmd")
+    if args.generator == "vsgen" and args.topology == "veth":
+        ap.error("--generator vsgen runs on the vhost and ring topologies")
     if args.masks > 1 and args.rules != ["l3"]:
         ap.error("--masks applies to --rules l3 only")
     if args.runs < 1 or args.duration <= 0:
@@ -124,6 +139,7 @@ def one_run(system, flows, size, duration, work, tag):
         t0 = time.time()
         time.sleep(duration)
         rx_pps, tx_pps, gen_drop = gen.end()
+        gen_extra = getattr(gen, "extra", dict)()  # generator.py: latency, busy share
         window_s = time.time() - t0
         load = cpu.finish()
         stats = system.stats()
@@ -132,7 +148,7 @@ def one_run(system, flows, size, duration, work, tag):
     run = {"mpps": round(rx_pps / 1e6, 3), "offered_mpps": round(tx_pps / 1e6, 3),
            "gbps": round(rx_pps * size * 8 / 1e9, 3),
            "loss": round(max(0.0, 1 - rx_pps / tx_pps), 4) if tx_pps else None,
-           "generator_tx_full": gen_drop, **stats, **load}
+           "generator_tx_full": gen_drop, **stats, **load, **gen_extra}
     if "upcalls" in stats:
         run["upcalls_per_s"] = round(stats["upcalls"] / window_s)
     run["generator_bound"] = generator_bound(run)
@@ -178,6 +194,7 @@ def measure(args, work, log, results):
                                 for i in range(args.runs)]
                         r = summarize(name, rules if name != "testpmd" else "none",
                                       args.topology, size, flows, args.masks, setup_s, runs)
+                        r.update(traffic.summary(runs))
                         results.append(r)
                         log(r)
                 finally:
@@ -255,6 +272,9 @@ def main(argv=None):
             def log(r):
                 print_table([r], header=False, out=progress)
             print_table([], header=True, out=progress)
+            traffic.configure(kind=args.generator, dist=args.dist, latency=args.latency,
+                              rate_pps=round(args.rate * 1e6), masks=args.masks,
+                              bin_dir=bin_dir())
             measure(args, work, log, results)
         except BenchError as e:
             if args.json and results:  # what was measured before the failure is not lost

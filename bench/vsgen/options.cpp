@@ -67,7 +67,9 @@ const char* usage() {
            "uniform|zipf]\n"
            "  [--zipf-s 1.0] [--seed 1] [--vary dst-ip,src-ip,src-port,dst-port] [--rate PPS]\n"
            "  [--warmup S] [--duration S] [--latency-every N] [--burst 32] [--src-mac M]\n"
-           "  [--dst-mac M] [--rx-only] [--dump-sequence K]\n";
+           "  [--dst-mac M] [--rx-only] [--dump-sequence K] [--start-on-signal]\n"
+           "Signals: SIGUSR1 starts the window (with --start-on-signal), SIGUSR2 ends it, SIGINT\n"
+           "and SIGTERM end the run (reported as interrupted). The report: one JSON line.\n";
 }
 
 Options parse_options(const std::vector<std::string>& args) {
@@ -76,6 +78,10 @@ Options parse_options(const std::vector<std::string>& args) {
         const std::string& a = args[i];
         if (a == "--rx-only") {
             o.rx_only = true;
+            continue;
+        }
+        if (a == "--start-on-signal") {
+            o.start_on_signal = true;
             continue;
         }
         if (a.rfind("--", 0) != 0 || i + 1 >= args.size()) {

@@ -34,6 +34,7 @@ struct Options {
     std::string dst_mac = "00:01:02:03:04:01";
     uint32_t dump_sequence = 0;  // >0: print the first K flow indexes and exit
     bool rx_only = false;
+    bool start_on_signal = false;  // the window starts on SIGUSR1, not after --warmup
 };
 
 // Parses vsgen's options; throws std::invalid_argument with a one-line message.

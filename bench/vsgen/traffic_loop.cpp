@@ -15,13 +15,12 @@ constexpr uint32_t kMaxBurst = 64;
 }
 
 TrafficLoop::TrafficLoop(const Options& opts, std::vector<uint16_t> tx_ports,
-                         std::vector<uint16_t> rx_ports, rte_mempool* pool,
-                         const std::atomic<bool>& stop)
+                         std::vector<uint16_t> rx_ports, rte_mempool* pool, Controls& controls)
     : opts_(opts),
       tx_ports_(std::move(tx_ports)),
       rx_ports_(std::move(rx_ports)),
       pool_(pool),
-      stop_(stop),
+      controls_(controls),
       writer_(opts) {
     FlowSequence base(opts);
     for (size_t k = 0; k < tx_ports_.size(); k++) {
@@ -100,26 +99,29 @@ LoopResult TrafficLoop::run() {
     const uint64_t start = rte_rdtsc();
     const uint64_t warm_end =
         start + static_cast<uint64_t>(opts_.warmup_s * static_cast<double>(hz));
-    const uint64_t end =
-        warm_end + static_cast<uint64_t>(opts_.duration_s * static_cast<double>(hz));
+    const auto window_cycles = static_cast<uint64_t>(opts_.duration_s * static_cast<double>(hz));
+    uint64_t end = UINT64_MAX;
     uint64_t rate_start = start;
     uint64_t offered = 0;  // packets built since rate_start (sent or refused)
     uint64_t busy = 0;
     bool measuring = false;
+    bool receiving = false;
     uint64_t window_start = 0;
     uint64_t now = start;
-    while (!stop_.load(std::memory_order_relaxed)) {
+    while (!controls_.stop.load(std::memory_order_relaxed)) {
         now = rte_rdtsc();
-        if (!measuring && now >= warm_end) {
+        if (!measuring && (opts_.start_on_signal ? controls_.begin.load(std::memory_order_relaxed)
+                                                 : now >= warm_end)) {
             reset();
             busy = 0;
             measuring = true;
             window_start = rate_start = now;
+            end = now + window_cycles;
             offered = 0;
             std::fprintf(stderr, "vsgen: window start\n");
             std::fflush(stderr);
         }
-        if (measuring && now >= end) break;
+        if (measuring && (now >= end || controls_.end.load(std::memory_order_relaxed))) break;
         uint32_t moved = 0;
         if (!opts_.rx_only) {
             for (size_t k = 0; k < tx_ports_.size(); k++) {
@@ -136,11 +138,17 @@ LoopResult TrafficLoop::run() {
                 moved += built;
             }
         }
+        uint32_t received = 0;
         for (uint16_t p : rx_ports_)
-            moved += receive(p, counters[p]);
-        if (moved != 0) busy += rte_rdtsc() - now;
+            received += receive(p, counters[p]);
+        if (received != 0 && !receiving) {
+            receiving = true;
+            std::fprintf(stderr, "vsgen: receiving\n");
+            std::fflush(stderr);
+        }
+        if (moved + received != 0) busy += rte_rdtsc() - now;
     }
-    result_.interrupted = stop_.load(std::memory_order_relaxed);
+    result_.interrupted = controls_.stop.load(std::memory_order_relaxed);
     result_.window_cycles = measuring ? now - window_start : 0;
     result_.busy_cycles = busy;
     for (uint16_t p : rx_ports_)

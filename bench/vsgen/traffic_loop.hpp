@@ -34,10 +34,17 @@ struct LoopResult {
     bool interrupted = false;
 };
 
+// Set from signal handlers, read by the loop.
+struct Controls {
+    std::atomic<bool> stop{false};   // SIGINT, SIGTERM: end now, reported as interrupted
+    std::atomic<bool> begin{false};  // SIGUSR1: start the window (--start-on-signal)
+    std::atomic<bool> end{false};    // SIGUSR2: end the window
+};
+
 class TrafficLoop {
   public:
     TrafficLoop(const Options& opts, std::vector<uint16_t> tx_ports, std::vector<uint16_t> rx_ports,
-                rte_mempool* pool, const std::atomic<bool>& stop);
+                rte_mempool* pool, Controls& controls);
 
     // Warmup, then the measured window; returns what happened in the window.
     LoopResult run();
@@ -50,7 +57,7 @@ class TrafficLoop {
     std::vector<uint16_t> tx_ports_;
     std::vector<uint16_t> rx_ports_;
     rte_mempool* pool_;
-    const std::atomic<bool>& stop_;
+    Controls& controls_;
     PacketWriter writer_;
     std::vector<FlowSequence> sequences_;  // one per sending port
     LoopResult result_;

@@ -15,6 +15,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -32,10 +33,16 @@
 namespace vs::vsgen {
 namespace {
 
-std::atomic<bool> g_stop{false};
+Controls g_controls;
 
-void on_signal(int /*sig*/) {
-    g_stop.store(true);
+void on_signal(int sig) {
+    if (sig == SIGUSR1) {
+        g_controls.begin.store(true);
+    } else if (sig == SIGUSR2) {
+        g_controls.end.store(true);
+    } else {
+        g_controls.stop.store(true);
+    }
 }
 
 const char* dist_name(Distribution d) {
@@ -176,6 +183,8 @@ int run(int argc, char** argv) {
     if (rte_eal_init(dashdash, argv) < 0) throw std::runtime_error("EAL initialisation failed");
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGUSR1, on_signal);
+    std::signal(SIGUSR2, on_signal);
     std::vector<uint16_t> all;
     uint16_t p = 0;
     RTE_ETH_FOREACH_DEV(p) {
@@ -193,7 +202,7 @@ int run(int argc, char** argv) {
     for (uint16_t port : all)
         setup_port(port, pool);
 
-    TrafficLoop loop(opts, tx, all, pool, g_stop);
+    TrafficLoop loop(opts, tx, all, pool, g_controls);
     LaunchArgs args{&loop, {}};
     unsigned worker = rte_get_next_lcore(-1, 1, 0);
     if (worker < RTE_MAX_LCORE) {
@@ -203,6 +212,10 @@ int run(int argc, char** argv) {
         run_loop(&args);
     }
     std::cout << report(opts, args.result, tx).dump() << std::endl;
+    // Signal-driven runs stay (idle) until told to go, so whoever drives them can still read this
+    // process's CPU time after the window.
+    while (opts.start_on_signal && !args.result.interrupted && !g_controls.stop.load())
+        usleep(10000);
     for (uint16_t port : all) {
         (void)rte_eth_dev_stop(port);
         (void)rte_eth_dev_close(port);
