@@ -6,6 +6,7 @@
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 
+#include <algorithm>
 #include <string>
 
 #include "base/log.hpp"
@@ -70,9 +71,17 @@ void PmdThread::run() {
     rcu_.register_thread(config_.id);
     VS_INFO(pmd_log, "{} polling on core {}", tname, config_.cpu);
     uint64_t last = rte_get_tsc_cycles();
+    // clock_gettime on every iteration cost ~5 % of a busy PMD: the millisecond clock is read
+    // again only once the TSC says a millisecond may have passed.
+    const uint64_t tsc_per_ms = std::max<uint64_t>(rte_get_tsc_hz() / 1000, 1);
+    uint64_t now_ms = datapath_now_ms();
+    uint64_t now_ms_tsc = last;
     while (!stop_.load(std::memory_order_relaxed)) {
         const PortSnapshot* ports = ports_.load(std::memory_order_acquire);
-        const uint64_t now_ms = datapath_now_ms();
+        if (last - now_ms_tsc >= tsc_per_ms) {
+            now_ms = datapath_now_ms();
+            now_ms_tsc = last;
+        }
         const uint64_t received = ports ? poll_once(*ports, now_ms) : 0;
         if (ports) flush_tx(*ports);
         rcu_.quiescent(config_.id);
