@@ -1,7 +1,10 @@
 """The switches vsbench measures, behind one small interface: our vswitchd, Open vSwitch 3.1 with
-DPDK (Debian's openvswitch-switch-dpdk, run privately), and dpdk-testpmd io-forward (no switching:
-the limit of the ports). Each owns two vhost-user server sockets, OpenFlow ports 1 and 2, polls
-on core 1 (one PMD) and is started in its own scratch directory with a unique DPDK file prefix.
+DPDK (Debian's openvswitch-switch-dpdk, run privately), Open vSwitch 3.1's userspace datapath
+without DPDK (Debian's openvswitch-switch), the Linux bridge, and dpdk-testpmd io-forward (no
+switching: the limit of the ports). Each owns the two ports its topology (topology.py) gives it,
+OpenFlow ports 1 and 2, polls on core 1 (one PMD; the DPDK ones) and is started in its own scratch
+directory with a unique DPDK file prefix. Only one Open vSwitch with the netdev datapath can run
+on a host: before starting one, vsbench waits (up to OVS_WAIT_S) for any other ovs-vswitchd.
 
 Rules (CONTRACT.md): normal = the default priority=0 NORMAL rule (learning switch); portfwd =
 in_port=1 -> 2 and in_port=2 -> 1; l3 = one exact nw_dst rule per generated flow in table 0
@@ -20,6 +23,8 @@ from procs import (EAL_BASE, BenchError, kill_pid, read_pidfile, remove_dpdk_run
                    stop, tail, wait_for)
 
 OVS_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_PLAIN = "/usr/sbin/ovs-vswitchd"
+OVS_WAIT_S = 300
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 BRIDGE = "brbench"
 
@@ -57,10 +62,11 @@ def add_flows(mgmt_sock, lines, work):
     return round(time.time() - t0, 2)
 
 
-def parse_pmd_stats(text):
-    """The first PMD thread's counters from dpif-netdev/pmd-stats-show (ours or Open vSwitch's)."""
-    section = text.split("pmd thread", 1)[1] if "pmd thread" in text else ""
-    section = section.split("main thread", 1)[0]
+def parse_pmd_stats(text, thread="pmd thread"):
+    """The first PMD thread's counters from dpif-netdev/pmd-stats-show (ours or Open vSwitch's);
+    thread="main thread": Open vSwitch's main thread, which polls its non-DPDK (system) ports."""
+    section = text.split(thread, 1)[1] if thread in text else ""
+    section = section.split("main thread" if thread != "main thread" else "pmd thread", 1)[0]
 
     def num(label):
         m = re.search(rf"^\s*{re.escape(label)}:\s*([\d.]+)", section, re.M)
@@ -71,7 +77,7 @@ def parse_pmd_stats(text):
     emc, mega = num("emc hits") or 0, num("megaflow hits") or 0
     return {
         "pmd_packets": int(rx),
-        "cycles_per_packet": round(busy / rx, 1) if rx else None,
+        "cycles_per_packet": round(busy / rx, 1) if rx and busy else None,
         "pmd_idle": round(idle / (busy + idle), 3) if busy + idle else None,
         "emc_hit_rate": round(emc / rx, 4) if rx else None,
         "megaflow_hit_rate": round(mega / rx, 4) if rx else None,
@@ -87,17 +93,23 @@ class System:
     name = ""
     has_pmd_stats = True
 
-    def __init__(self, work, bin_dir):
+    def __init__(self, work, bin_dir, topo):
         self.dir = os.path.join(work, self.name)
         shutil.rmtree(self.dir, ignore_errors=True)  # each start from a fresh DB and sockets
         os.makedirs(self.dir)
         self.bin_dir = bin_dir
-        self.sockets = [os.path.join(self.dir, f"vhu{i}") for i in range(2)]
+        self.topo = topo  # topology.py: the ports, set up in start(), torn down in stop()
+        self.rules = None
 
     def start(self):
+        self.topo.setup(self.dir)
+        self._start()
+
+    def _start(self):
         raise NotImplementedError
 
     def install_rules(self, rules, flows, masks):
+        self.rules = rules
         return add_flows(self.mgmt, rule_lines(rules, flows, masks), self.dir)
 
     def clear_stats(self):
@@ -117,7 +129,7 @@ class VSwitch(System):
     """Our vswitchd with its embedded DB, seeded from the command line."""
     name = "vswitch"
 
-    def start(self):
+    def _start(self):
         self.ctl = os.path.join(self.dir, "vswitchd.ctl")
         self.mgmt = os.path.join(self.dir, f"{BRIDGE}.mgmt")
         self.log = os.path.join(self.dir, "vswitchd.log")
@@ -125,12 +137,10 @@ class VSwitch(System):
         self.proc = start([os.path.join(self.bin_dir, "vswitchd"), "--bridge", BRIDGE,
                            "--rundir", self.dir, "--db-file", os.path.join(self.dir, "conf.db"),
                            "--no-internal-port", "--pmd-cpus", "1", "--log-file", self.log,
-                           "--port", "vhu0 type=dpdkvhostuser ofport_request=1",
-                           "--port", "vhu1 type=dpdkvhostuser ofport_request=2"],
+                           *[a for spec in self.topo.vswitch_ports() for a in ("--port", spec)]],
                           os.path.join(self.dir, "stdout.log"), env=env)
         wait_for(lambda: self.proc.poll() is not None or (
-            os.path.exists(self.mgmt) and all(os.path.exists(s) for s in self.sockets)), 60,
-                 "vswitchd")
+            os.path.exists(self.mgmt) and self.topo.ready()), 60, "vswitchd")
         if self.proc.poll() is not None:
             raise BenchError("vswitchd exited: " + tail(self.log, 400).strip())
 
@@ -157,16 +167,50 @@ class VSwitch(System):
         return [self.proc.pid]
 
     def stop(self):
-        stop(self.proc, signal.SIGTERM, timeout=20)
-        # vswitchd names its DPDK prefix vs-<hash of rundir>-<pid>.
-        for d in os.listdir("/var/run/dpdk") if os.path.isdir("/var/run/dpdk") else []:
-            if d.startswith("vs-") and d.endswith(f"-{self.proc.pid}"):
-                remove_dpdk_runtime(d)
+        if getattr(self, "proc", None):
+            stop(self.proc, signal.SIGTERM, timeout=20)
+            # vswitchd names its DPDK prefix vs-<hash of rundir>-<pid>.
+            for d in os.listdir("/var/run/dpdk") if os.path.isdir("/var/run/dpdk") else []:
+                if d.startswith("vs-") and d.endswith(f"-{self.proc.pid}"):
+                    remove_dpdk_runtime(d)
+        self.topo.teardown()
+
+
+def other_ovs_vswitchd():
+    """Command lines of running ovs-vswitchd processes (any: another helper's, a test's)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                comm = f.read().strip()
+            if not comm.startswith("ovs-vswitchd"):
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                found.append(f"{pid} " + f.read().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            pass
+    return found
+
+
+def wait_for_no_ovs(timeout=OVS_WAIT_S):
+    """Only one Open vSwitch with the netdev datapath per host (PEERS.md): waits for others."""
+    deadline = time.time() + timeout
+    others = other_ovs_vswitchd()
+    while others and time.time() < deadline:
+        time.sleep(2)
+        others = other_ovs_vswitchd()
+    if others:
+        raise BenchError(f"another ovs-vswitchd still runs after {timeout} s (only one Open "
+                         f"vSwitch with the netdev datapath per host): {others[0][:120]}")
 
 
 class OvsDpdk(System):
     """Open vSwitch 3.1 with DPDK, private ovsdb-server + ovs-vswitchd-dpdk (PEERS.md flags)."""
     name = "ovs-dpdk"
+    binary = OVS_DPDK
+    dpdk = True
 
     def _env(self):
         return dict(os.environ, OVS_RUNDIR=self.dir, OVS_DBDIR=self.dir, OVS_LOGDIR=self.dir,
@@ -182,10 +226,11 @@ class OvsDpdk(System):
     def vsctl(self, *args):
         return self._run("ovs-vsctl", f"--db=unix:{self.db_sock}", "--timeout=60", *args)
 
-    def start(self):
-        if not os.access(OVS_DPDK, os.X_OK):
-            raise BenchError(f"{OVS_DPDK} missing: install openvswitch-switch-dpdk "
-                             "(scripts/install-deps.sh)")
+    def _start(self):
+        if not os.access(self.binary, os.X_OK):
+            raise BenchError(f"{self.binary} missing: install openvswitch-switch"
+                             + ("-dpdk" if self.dpdk else "") + " (scripts/install-deps.sh)")
+        wait_for_no_ovs()
         d = self.dir
         self.db_sock = os.path.join(d, "db.sock")
         self.ctl = os.path.join(d, "ovs-vswitchd.ctl")
@@ -199,23 +244,25 @@ class OvsDpdk(System):
                   "--detach", f"--log-file={d}/ovsdb-server.log")
         self.db_pid = read_pidfile(f"{d}/ovsdb-server.pid")
         self.vsctl("--no-wait", "init")
-        self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
-                   "other_config:pmd-cpu-mask=0x2", "other_config:dpdk-lcore-mask=0x1",
-                   f'other_config:dpdk-extra="--no-huge -m 2048 --no-pci --legacy-mem '
-                   f'--file-prefix={self.prefix}"')
-        self._run(OVS_DPDK, f"unix:{self.db_sock}", f"--pidfile={d}/ovs-vswitchd.pid",
+        if self.dpdk:
+            self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                       "other_config:pmd-cpu-mask=0x2", "other_config:dpdk-lcore-mask=0x1",
+                       f'other_config:dpdk-extra="--no-huge -m 2048 --no-pci --legacy-mem '
+                       f'--file-prefix={self.prefix}"')
+        self._run(self.binary, f"unix:{self.db_sock}", f"--pidfile={d}/ovs-vswitchd.pid",
                   f"--unixctl={self.ctl}", "--detach", f"--log-file={d}/ovs-vswitchd.log",
                   timeout=120)
         self.vs_pid = read_pidfile(f"{d}/ovs-vswitchd.pid")
         self.vsctl("add-br", BRIDGE, "--", "set", "bridge", BRIDGE, "datapath_type=netdev")
-        for i, sock in enumerate(self.sockets):
-            name = os.path.basename(sock)
-            self.vsctl("add-port", BRIDGE, name, "--", "set", "Interface", name,
-                       "type=dpdkvhostuser", f"ofport_request={i + 1}")
+        for i, (name, settings) in enumerate(self.interfaces()):
+            self.vsctl("add-port", BRIDGE, name, "--", "set", "Interface", name, *settings,
+                       f"ofport_request={i + 1}")
         # NORMAL floods to the bridge's own (tap) port too; keep it out, as PEERS.md measured.
         self._run("ovs-ofctl", "mod-port", f"unix:{self.mgmt}", BRIDGE, "no-flood")
-        wait_for(lambda: all(os.path.exists(s) for s in self.sockets), 30,
-                 "Open vSwitch's vhost-user sockets")
+        wait_for(self.topo.ready, 30, "Open vSwitch's ports")
+
+    def interfaces(self):
+        return self.topo.ovs_interfaces()
 
     def appctl(self, *args):
         return self._run("ovs-appctl", "-t", self.ctl, *args)
@@ -227,7 +274,7 @@ class OvsDpdk(System):
         out = self.appctl("dpif-netdev/pmd-stats-show")
         with open(os.path.join(self.dir, "pmd-stats.txt"), "a") as f:
             f.write(out)
-        return parse_pmd_stats(out)
+        return parse_pmd_stats(out, "pmd thread" if self.dpdk else "main thread")
 
     def pids(self):
         return [self.vs_pid, self.db_pid]
@@ -239,7 +286,47 @@ class OvsDpdk(System):
             kill_pid(self.vs_pid)
         if getattr(self, "db_pid", None):
             kill_pid(self.db_pid)
-        remove_dpdk_runtime(self.prefix)
+        if getattr(self, "prefix", None):
+            remove_dpdk_runtime(self.prefix)
+        self.topo.teardown()
+
+
+class OvsNetdev(OvsDpdk):
+    """Open vSwitch 3.1's userspace (netdev) datapath without DPDK: Debian's plain ovs-vswitchd,
+    the switch's ends of the veths as plain system ports (netdev-linux, AF_PACKET sockets polled
+    by its main thread). veth topology only."""
+    name = "ovs"
+    binary = OVS_PLAIN
+    dpdk = False
+
+    def interfaces(self):
+        return [(sw, []) for sw in self.topo.sw]
+
+
+class LinuxBridge(System):
+    """The kernel's bridge over the switch's ends of the veths (veth topology only): a learning
+    switch whatever --rules says, no PMD (the work is done in the sender's softirq)."""
+    name = "linux-bridge"
+    has_pmd_stats = False
+
+    def _start(self):
+        self.bridge = f"vsbbr{os.getpid() % 100000}"
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+        for cmd in (["ip", "link", "add", self.bridge, "type", "bridge"],
+                    *[["ip", "link", "set", sw, "master", self.bridge] for sw in self.topo.sw],
+                    ["ip", "link", "set", self.bridge, "up"]):
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            if p.returncode != 0:
+                raise BenchError(f"{' '.join(cmd)}: {p.stderr.strip()}")
+
+    def install_rules(self, rules, flows, masks):
+        self.rules = "normal"
+        return 0.0
+
+    def stop(self):
+        if getattr(self, "bridge", None):
+            subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+        self.topo.teardown()
 
 
 class TestPmdForward(System):
@@ -247,18 +334,17 @@ class TestPmdForward(System):
     name = "testpmd"
     has_pmd_stats = False
 
-    def start(self):
+    def _start(self):
         self.prefix = f"vsbench-fwd-{os.getpid()}"
         self.log = os.path.join(self.dir, "testpmd.log")
         self.proc = start(["dpdk-testpmd", *EAL_BASE, "-m", "1024",
                            f"--file-prefix={self.prefix}", "-l", "0,1", "--main-lcore", "0",
-                           "--vdev", f"net_vhost0,iface={self.sockets[0]},queues=1",
-                           "--vdev", f"net_vhost1,iface={self.sockets[1]},queues=1", "--",
+                           *[a for v in self.topo.testpmd_vdevs() for a in ("--vdev", v)], "--",
                            "--forward-mode=io", "--auto-start", "--nb-cores=1",
                            "--disable-link-check", "--total-num-mbufs=32768"], self.log,
                           stdin=subprocess.PIPE)
-        wait_for(lambda: self.proc.poll() is not None or
-                 all(os.path.exists(s) for s in self.sockets), 30, "testpmd's vhost sockets")
+        wait_for(lambda: self.proc.poll() is not None or self.topo.ready(), 30,
+                 "testpmd's ports")
         if self.proc.poll() is not None:
             raise BenchError("testpmd exited: " + tail(self.log, 400).strip())
 
@@ -269,8 +355,11 @@ class TestPmdForward(System):
         return [self.proc.pid]
 
     def stop(self):
-        stop(self.proc, timeout=20)
-        remove_dpdk_runtime(self.prefix)
+        if getattr(self, "proc", None):
+            stop(self.proc, timeout=20)
+            remove_dpdk_runtime(self.prefix)
+        self.topo.teardown()
 
 
-SYSTEMS = {"vswitch": VSwitch, "ovs-dpdk": OvsDpdk, "testpmd": TestPmdForward}
+SYSTEMS = {"vswitch": VSwitch, "ovs-dpdk": OvsDpdk, "ovs": OvsNetdev,
+           "linux-bridge": LinuxBridge, "testpmd": TestPmdForward}

@@ -29,10 +29,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from generator import Generator  # noqa: E402
 from procs import BenchError, CpuMeter  # noqa: E402
 from report import attach_ratios, markdown, plot, print_table  # noqa: E402
 from systems import SYSTEMS  # noqa: E402
+from topology import PEERS, TOPOLOGIES, WHY_NOT  # noqa: E402
 import generator as traffic  # noqa: E402
 
 VERSION = "vsbench (vswitch) 0.1.0"
@@ -115,12 +115,20 @@ def parse_args(argv):
         ap.error("--runs and --duration must be positive")
     if any(s < 60 or s > 1518 for s in args.size):
         ap.error("--size must be 60..1518")
+    for peer in args.peer:  # e.g. the Linux bridge has no DPDK ports: veth only
+        if peer not in PEERS[args.topology]:
+            why = WHY_NOT.get((peer, args.topology)) or WHY_NOT.get(peer, "")
+            ap.error(f"--peer {peer} cannot run on --topology {args.topology}"
+                     + (f" ({why})" if why else "") + "; it runs on: "
+                     + ", ".join(t for t, ps in PEERS.items() if peer in ps))
     return args
 
 
 def generator_bound(run):
     if (run.get("loss") or 0) >= LOSS_LIMIT:
         return False  # the switch dropped what it was given
+    if run.get("topology") == "veth":
+        return True  # no back-pressure on a veth: a switch that kept up was not the limit
     if run.get("generator_cores", 1) < GEN_MIN_CORES:
         return True
     full = run.get("generator_tx_full")
@@ -128,8 +136,7 @@ def generator_bound(run):
 
 
 def one_run(system, flows, size, duration, work, tag):
-    gen = Generator([f"net_virtio_user{i},path={s},queues=1" for i, s in
-                     enumerate(system.sockets)], flows, size, work, tag)
+    gen = system.topo.generator(flows, size, work, tag)  # topology.py
     try:
         gen.start()
         time.sleep(WARMUP_S)  # links up, megaflows set up
@@ -145,10 +152,13 @@ def one_run(system, flows, size, duration, work, tag):
         stats = system.stats()
     finally:
         gen.stop()
+    extra = system.topo.after_window(system, duration)  # veth: iperf3 TCP Gbit/s
     run = {"mpps": round(rx_pps / 1e6, 3), "offered_mpps": round(tx_pps / 1e6, 3),
            "gbps": round(rx_pps * size * 8 / 1e9, 3),
            "loss": round(max(0.0, 1 - rx_pps / tx_pps), 4) if tx_pps else None,
-           "generator_tx_full": gen_drop, **stats, **load, **gen_extra}
+           "generator_tx_full": gen_drop, **stats, **load, **extra, **gen_extra}
+    if system.topo.name == "veth":
+        run["topology"] = "veth"
     if "upcalls" in stats:
         run["upcalls_per_s"] = round(stats["upcalls"] / window_s)
     run["generator_bound"] = generator_bound(run)
@@ -170,6 +180,7 @@ def summarize(system, rules, topology, size, flows, masks, setup_s, runs):
             "simple_match_hit_rate": med("simple_match_hit_rate"),
             "upcalls_per_s": med("upcalls_per_s"),
             "loss": med("loss"), "foreign_load": med("foreign_load"),
+            **({"tcp_gbps": med("tcp_gbps")} if topology == "veth" else {}),
             "generator_bound_runs": sum(r["generator_bound"] for r in runs),
             "rule_setup_s": setup_s, "runs": runs}
 
@@ -179,12 +190,13 @@ def measure(args, work, log, results):
     for n in names:
         if n not in SYSTEMS:
             raise BenchError(f"--peer {n} is not implemented for --topology {args.topology} yet")
+    topo = TOPOLOGIES[args.topology](work)
     for rules in args.rules:
         for name in names:
-            if name == "testpmd" and rules != args.rules[0]:
-                continue  # io-forward ignores rules: measure it once
+            if name in ("testpmd", "linux-bridge") and rules != args.rules[0]:
+                continue  # io-forward ignores rules, the bridge always learns: measure once
             for flows in args.flows:
-                system = SYSTEMS[name](work, bin_dir())
+                system = SYSTEMS[name](work, bin_dir(), topo)
                 try:
                     system.start()
                     setup_s = system.install_rules(rules, flows, args.masks)
@@ -192,7 +204,8 @@ def measure(args, work, log, results):
                         runs = [one_run(system, flows, size, args.duration, work,
                                         f"{name}-{rules}-{flows}-{size}-{i}")
                                 for i in range(args.runs)]
-                        r = summarize(name, rules if name != "testpmd" else "none",
+                        r = summarize(name, {"testpmd": "none", "linux-bridge": "normal"}.get(
+                                          name, rules),
                                       args.topology, size, flows, args.masks, setup_s, runs)
                         r.update(traffic.summary(runs))
                         results.append(r)
@@ -258,8 +271,6 @@ def main(argv=None):
             if args.plot:
                 plot(results, args.plot)
             return 0
-        if args.topology != "vhost":
-            raise BenchError(f"--topology {args.topology} is not implemented yet (vhost is)")
         if os.geteuid() != 0:
             raise BenchError("needs root (DPDK, vhost-user sockets)")
         if shutil.which("dpdk-testpmd") is None:

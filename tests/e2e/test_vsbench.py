@@ -1,9 +1,11 @@
 """Smoke test of vsbench (not a timed test: it checks that packets flowed through every system and
-that the JSON has CONTRACT.md's shape, never how fast). One second, one run, the vhost topology,
-our switch beside dpdk-testpmd io-forward and Open vSwitch with DPDK; needs root."""
+that the JSON has CONTRACT.md's shape, never how fast). One second, one run, on each topology: vhost
+(our switch beside dpdk-testpmd io-forward and Open vSwitch with DPDK), ring (memif, beside
+testpmd) and veth (beside the Linux bridge and Open vSwitch's userspace datapath); needs root."""
 
 import json
 import os
+import re
 import subprocess
 import unittest
 
@@ -20,11 +22,21 @@ def vsbench(*args, timeout=120):
                           env=dict(os.environ, VS_BIN_DIR=BIN_DIR))
 
 
+def ip_links():
+    return subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+
+
 class VsbenchCommandLine(unittest.TestCase):
     def test_usage_error_is_exit_2(self):
         p = vsbench("--rules", "bogus")
         self.assertEqual(p.returncode, 2)
         self.assertIn("unknown rules", p.stderr)
+
+    def test_peer_without_the_topology_is_exit_2(self):
+        p = vsbench("--topology", "ring", "--peer", "linux-bridge")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--peer linux-bridge cannot run on --topology ring", p.stderr)
+        self.assertIn("it runs on: veth", p.stderr)
 
     def test_version(self):
         p = vsbench("--version")
@@ -60,6 +72,51 @@ class VsbenchSmoke(unittest.TestCase):
         self.assertGreater(ours["megaflow_hit_rate"] + ours["emc_hit_rate"], 0)
         self.assertIn("ovs-dpdk", ours["ratios"])
         self.assertIn("testpmd", ours["ratios"])
+
+    def check_layout(self, doc, topology, flows, systems):
+        self.assertIn("cpus", doc["machine"])
+        by_system = {r["system"]: r for r in doc["results"]}
+        self.assertEqual(set(by_system), systems)
+        for r in doc["results"]:
+            for key in ("system", "topology", "rules", "size", "flows", "masks", "mpps", "gbps",
+                        "cycles_per_packet", "mpps_spread", "offered_mpps", "loss",
+                        "generator_bound_runs", "runs"):
+                self.assertIn(key, r)
+            self.assertEqual((r["topology"], r["size"], r["flows"]), (topology, 64, flows))
+            self.assertEqual(len(r["runs"]), 1)
+            self.assertGreater(r["mpps"], 0, f"no packets through {r['system']}")
+            self.assertGreater(r["offered_mpps"], 0, f"nothing offered to {r['system']}")
+            self.assertIn("foreign_load", r["runs"][0])
+            self.assertIn("generator_bound", r["runs"][0])
+        return by_system
+
+    def test_ring_memif_with_testpmd(self):
+        p = vsbench("--topology", "ring", "--rules", "portfwd", "--size", "64", "--flows", "100",
+                    "--peer", "testpmd", "--duration", "1", "--runs", "1", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        by_system = self.check_layout(json.loads(p.stdout), "ring", 100, {"vswitch", "testpmd"})
+        ours = by_system["vswitch"]
+        self.assertGreater(ours["cycles_per_packet"], 0)
+        self.assertGreater(ours["megaflow_hit_rate"] + ours["emc_hit_rate"], 0)
+        self.assertIn("testpmd", ours["ratios"])
+
+    def test_veth_with_linux_bridge_and_ovs(self):
+        # Open vSwitch's userspace datapath: vsbench waits while another ovs-vswitchd runs.
+        before = set(re.findall(r"vsb\d+[sh]\d", ip_links()))
+        p = vsbench("--topology", "veth", "--rules", "normal", "--size", "64", "--flows", "10",
+                    "--peer", "linux-bridge", "--peer", "ovs", "--duration", "1", "--runs", "1",
+                    "--json", timeout=420)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        by_system = self.check_layout(json.loads(p.stdout), "veth", 10,
+                                      {"vswitch", "linux-bridge", "ovs"})
+        for name, r in by_system.items():
+            self.assertGreater(r["tcp_gbps"], 0, f"no iperf3 TCP through {name}")
+            self.assertEqual(r["rules"], "normal")
+        self.assertGreater(by_system["vswitch"]["cycles_per_packet"], 0)
+        self.assertIn("linux-bridge", by_system["vswitch"]["ratios"])
+        self.assertIn("ovs", by_system["vswitch"]["ratios"])
+        self.assertEqual(set(re.findall(r"vsb\d+[sh]\d", ip_links())) - before, set(),
+                         "veths left behind")
 
 
 if __name__ == "__main__":
