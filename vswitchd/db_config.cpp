@@ -68,7 +68,7 @@ Json status_row(const IfaceStatus& st) {
     row["mac_in_use"] = st.mac.empty() ? empty_set() : Json(st.mac);
     row["mtu"] = st.mtu > 0 ? Json(st.mtu) : empty_set();
     const bool exists = st.ofport > 0;
-    row["admin_state"] = exists ? Json("up") : empty_set();
+    row["admin_state"] = exists ? Json(st.admin_up ? "up" : "down") : empty_set();
     row["link_state"] = exists ? Json(st.link_up ? "up" : "down") : empty_set();
     return row;
 }

@@ -65,6 +65,7 @@ struct IfaceStatus {
     std::string mac;    // empty: unknown
     int64_t mtu = 0;    // 0: unknown
     bool link_up = false;
+    bool admin_up = true;  // false once PORT_MOD set PORT_DOWN
 };
 
 // Reads the bridges listed in Open_vSwitch.bridges with their ports' interfaces. An interface

@@ -89,7 +89,7 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
     XlateResult result;
     const XlateEnv env{tables_, port_map_, ports_, local_port_, normal, &groups_, port_live_};
     const bool ok = xlate(env, upcall, decision, result);
-    drop_blocked_outputs(decision);
+    drop_blocked_outputs(decision, upcall.key.in_port);
     const uint64_t now = now_ms_();
     if (decision.install && !result.rules.empty()) {
         Attribution& a = attribution_[megaflow_id(upcall.pmd, apply_mask(upcall.key, decision.mask),
@@ -208,7 +208,7 @@ std::optional<openflow::SpecError> OfBridge::packet_out(uint32_t buffer_id, uint
         packet_in(upcall, result.controller_table, result.controller_cookie,
                   result.controller_max_len);
     }
-    drop_blocked_outputs(decision);
+    drop_blocked_outputs(decision, dp_in);
     if (auto ok = execute_(data, dp_in, decision.actions); !ok) {
         VS_DBG(ofbridge_log, "{}: packet-out: {}", name_, ok.error().message);
         return bad_request(of13::BadRequestCode::kBadPacket);
@@ -446,22 +446,39 @@ std::optional<openflow::SpecError> OfBridge::port_mod(uint32_t port_no,
     bits = (bits & ~mask) | (config & mask);
     revalidate_();
     send_port_status(2 /* OFPPR_MODIFY */, it->second);
+    if (port_config_changed_) port_config_changed_();
     return std::nullopt;
 }
 
-// Outputs to ports that are down or may not forward (PORT_MOD) are taken out.
-void OfBridge::drop_blocked_outputs(UpcallDecision& decision) const {
+bool OfBridge::port_admin_down(uint32_t dp_port) const {
+    auto c = port_config_.find(port_map_.to_openflow(dp_port));
+    return c != port_config_.end() && (c->second & of13::port_config::kPortDown) != 0;
+}
+
+// Outputs to ports that are down or may not forward (PORT_MOD) are taken out. The learning
+// switch's flood (the datapath's own action, to every port of the bridge) becomes a list of
+// the ports that may forward while any port is blocked.
+void OfBridge::drop_blocked_outputs(UpcallDecision& decision, uint32_t dp_in_port) const {
     if (port_config_.empty()) return;
+    const auto blocked = [this](uint32_t dp_port) {
+        auto c = port_config_.find(port_map_.to_openflow(dp_port));
+        return c != port_config_.end() &&
+               (c->second & (of13::port_config::kNoFwd | of13::port_config::kPortDown)) != 0;
+    };
+    const bool flood_blocked = std::any_of(ports_.begin(), ports_.end(), blocked);
     std::vector<Action> kept;
     bool changed = false;
     for (const Action& a : decision.actions) {
-        if (a.type == ActionType::kOutput) {
-            auto c = port_config_.find(port_map_.to_openflow(a.u32));
-            if (c != port_config_.end() &&
-                (c->second & (of13::port_config::kNoFwd | of13::port_config::kPortDown))) {
-                changed = true;
-                continue;
+        if (a.type == ActionType::kOutput && blocked(a.u32)) {
+            changed = true;
+            continue;
+        }
+        if (a.type == ActionType::kFlood && flood_blocked) {
+            changed = true;
+            for (uint32_t p : ports_) {
+                if (p != dp_in_port && !blocked(p)) kept.push_back(Action::output(p));
             }
+            continue;
         }
         kept.push_back(a);
     }

@@ -58,6 +58,13 @@ class OfBridge : private OfMessageHandler {
     const FlowTables& tables() const { return tables_; }
     // Whether a datapath port's link is up, for fast-failover groups.
     void set_port_liveness(std::function<bool(uint32_t)> live) { port_live_ = std::move(live); }
+    // Called after a PORT_MOD changed a port's config bits (Interface.admin_state follows
+    // PORT_DOWN).
+    void on_port_config_change(std::function<void()> changed) {
+        port_config_changed_ = std::move(changed);
+    }
+    // Whether PORT_MOD set PORT_DOWN on the port with datapath number `dp_port`.
+    bool port_admin_down(uint32_t dp_port) const;
 
     // The bridge's datapath ports and its internal port (the OpenFlow LOCAL port).
     void set_ports(std::vector<uint32_t> ports, std::optional<uint32_t> local);
@@ -119,7 +126,7 @@ class OfBridge : private OfMessageHandler {
     std::vector<std::shared_ptr<OfConnection>> async_channels() const;
     bool take_packet_in_token();
     void send_port_status(uint8_t reason, const OfPortInfo& port);
-    void drop_blocked_outputs(UpcallDecision& decision) const;
+    void drop_blocked_outputs(UpcallDecision& decision, uint32_t dp_in_port) const;
     // PACKET_OUT in 1.3 terms; `in_port` is an OpenFlow 1.3 port number.
     std::optional<openflow::SpecError> packet_out(uint32_t buffer_id, uint32_t in_port,
                                                   const std::vector<of13::Action>& actions,
@@ -136,6 +143,7 @@ class OfBridge : private OfMessageHandler {
     FlowTables tables_;
     GroupTable groups_;
     std::function<bool(uint32_t)> port_live_;
+    std::function<void()> port_config_changed_;
     std::vector<uint32_t> ports_;
     std::optional<uint32_t> local_port_;
     OfPortMap port_map_;

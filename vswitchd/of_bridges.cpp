@@ -44,6 +44,9 @@ void SwitchDaemon::sync_openflow() {
                         ok.error().message);
             }
             of->set_megaflow_source([this] { return dp_->dump_flows(); });
+            of->on_port_config_change([this] {
+                boost::asio::post(io_, [this] { write_status(read_wanted_config(db())); });
+            });
             of->set_port_liveness([this](uint32_t dp_port) {
                 for (const PortInfo& p : dp_->ports()) {
                     if (p.port_no == dp_port) return p.link_up;

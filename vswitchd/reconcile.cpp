@@ -165,6 +165,8 @@ void SwitchDaemon::write_status(const WantedConfig& want) {
             st.error = port.error;
             if (!port.port_no) continue;
             st.ofport = *port.port_no;
+            if (auto of = of_bridges_.find(name); of != of_bridges_.end() && of->second)
+                st.admin_up = !of->second->port_admin_down(*port.port_no);
             if (auto it = infos.find(*port.port_no); it != infos.end()) {
                 st.mac = it->second.mac;
                 for (char& c : st.mac)

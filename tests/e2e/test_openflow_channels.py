@@ -1,7 +1,8 @@
 """OpenFlow 1.3 channel semantics over BR.mgmt with raw clients (messages built with os-ken's
 parsers, Debian's python3-os-ken, an independent encoder): controller roles (a new master
 demotes the old one, a stale generation ID is refused, a slave may not modify the tables), PORT_MOD
-(no-forward takes a port out of the forwarding, bad port numbers get PORT_MOD_FAILED), and
+(no-forward takes a port out of the forwarding, also out of the learning switch's flood;
+port-down shows in Interface.admin_state; bad port numbers get PORT_MOD_FAILED), and
 PORT_STATUS reaching a channel that asked for asynchronous messages when a port is added and
 removed."""
 
@@ -15,7 +16,7 @@ from os_ken.ofproto import ofproto_v1_3 as ofp
 from os_ken.ofproto import ofproto_v1_3_parser as parser
 
 from test_vswitchd_db import DbSwitch
-from vsenv import SwitchTest
+from vsenv import SwitchTest, wait_for
 
 
 class _Datapath:
@@ -122,6 +123,41 @@ class OpenFlowChannels(SwitchTest):
         self.assertEqual(error_of(one.call(mod())), (ofp.OFPET_BAD_REQUEST, ofp.OFPBRC_IS_SLAVE))
         self.assertIsNone(two.call(mod()), "the master's FLOW_MOD is answered by nothing but "
                                            "the barrier")
+
+    def rx_packets(self, host):
+        return int(host.sh(f"cat /sys/class/net/{host.dev}/statistics/rx_packets"))
+
+    def test_no_forward_leaves_the_flood_and_port_down_shows_in_the_db(self):
+        a, b = self.hosts
+        c = self.host("voc", 2, 87)
+        self.switch.vsctl("add-port", self.br, c.port)
+        ofport_c = int(self.switch.vsctl("get", "Interface", c.port, "ofport"))
+        mac_c = self.switch.vsctl("get", "Interface", c.port, "mac_in_use").strip('"')
+        ctl = self.channel()
+        # Broadcast ARP for an address nobody has: the learning switch floods it.
+        nobody = a.ip.rsplit(".", 1)[0] + ".250"
+        before = self.rx_packets(c)
+        a.ping(nobody, count=2, timeout=3, check=False)
+        self.assertGreater(self.rx_packets(c) - before, 0, "c hears the flooded ARP requests")
+        no_fwd = parser.OFPPortMod(_Datapath(), ofport_c, mac_c, ofp.OFPPC_NO_FWD,
+                                   ofp.OFPPC_NO_FWD, 0)
+        self.assertIsNone(ctl.call(no_fwd))
+        before = self.rx_packets(c)
+        a.ping(nobody, count=2, timeout=3, check=False)
+        self.assertEqual(a.ping(b.ip, count=2), 2, "a and b still reach each other")
+        self.assertEqual(self.rx_packets(c) - before, 0, "a no-forward port gets no flood")
+
+        self.assertEqual(self.switch.vsctl("get", "Interface", c.port, "admin_state"), "up")
+        down = parser.OFPPortMod(_Datapath(), ofport_c, mac_c, ofp.OFPPC_PORT_DOWN,
+                                 ofp.OFPPC_PORT_DOWN | ofp.OFPPC_NO_FWD, 0)
+        self.assertIsNone(ctl.call(down))
+        wait_for(lambda: self.switch.vsctl("get", "Interface", c.port, "admin_state") == "down",
+                 what="admin_state down after PORT_MOD")
+        up = parser.OFPPortMod(_Datapath(), ofport_c, mac_c, 0, ofp.OFPPC_PORT_DOWN, 0)
+        self.assertIsNone(ctl.call(up))
+        wait_for(lambda: self.switch.vsctl("get", "Interface", c.port, "admin_state") == "up",
+                 what="admin_state up again")
+        self.assertEqual(a.ping(c.ip, count=2), 2, "c forwards again")
 
     def test_port_mod_and_port_status(self):
         a, b = self.hosts
