@@ -56,6 +56,14 @@ class Database {
     // `holds_lock` answers the "assert" operation for the requesting session.
     [[nodiscard]] virtual TransactResult transact(
         const Json& operations, const std::function<bool(std::string_view)>& holds_lock) = 0;
+    // Group commit. Between begin_batch() and end_batch(), each transact() still runs and
+    // answers as its own RFC 7047 transaction (a failed one undoes only itself), but the
+    // successful ones reach the file together in one SQLite commit at end_batch(): their
+    // results must not be sent before end_batch() returned. When end_batch() fails, none of
+    // the batch's changes were kept (memory is reloaded from the file). A durable transaction
+    // ("commit" with "durable": true) should be run outside a batch.
+    virtual void begin_batch() {}
+    [[nodiscard]] virtual DbResult<void> end_batch() { return {}; }
     // Visits every row of `table` with all its columns (a monitor's initial contents).
     virtual void for_each_row(
         std::string_view table,

@@ -31,6 +31,9 @@ struct DbState {
     std::unordered_map<Uuid, int> strong_refs;
     // Table -> one IndexMap per entry of its schema's "indexes", in the same order.
     std::map<std::string, std::vector<IndexMap>, std::less<>> indexes;
+    // Table -> a new row's columns, all at their defaults (made on first use: copying it is
+    // cheaper than building 45 defaults for every inserted Interface).
+    std::map<const TableSchema*, Store::Row> default_rows;
 };
 
 // Calls fn(ref_table, target) for every strong reference held by `row` of `table`, except
@@ -38,14 +41,15 @@ struct DbState {
 template <class Fn>
 void for_each_strong_ref(const TableSchema& table, const Uuid& self, const Store::Row& row,
                          Fn&& fn) {
-    for (const auto& [name, datum] : row) {
-        const ColumnSchema* column = table.find_column(name);
-        if (column == nullptr) continue;
-        const Type& type = column->type;
+    for (const ColumnSchema& column : table.columns) {
+        const Type& type = column.type;
         const bool key_strong = type.key.is_ref() && type.key.ref_type == RefType::kStrong;
         const bool value_strong =
             type.value && type.value->is_ref() && type.value->ref_type == RefType::kStrong;
         if (!key_strong && !value_strong) continue;
+        const auto found = row.find(column.name);
+        if (found == row.end()) continue;
+        const Datum& datum = found->second;
         for (std::size_t i = 0; i < datum.size(); ++i) {
             if (key_strong) {
                 const Uuid& target = std::get<Uuid>(datum.keys[i]);
@@ -92,24 +96,36 @@ void for_each_strong_ref_change(const TableSchema& table, const Uuid& self,
         const auto new_it = after->find(column.name);
         const Datum* old_datum = old_it == before->end() ? nullptr : &old_it->second;
         const Datum* new_datum = new_it == after->end() ? nullptr : &new_it->second;
-        if (old_datum != nullptr && new_datum != nullptr && *old_datum == *new_datum) continue;
-        Store::Row old_part, new_part;
-        if (old_datum != nullptr) old_part.emplace(column.name, *old_datum);
-        if (new_datum != nullptr) new_part.emplace(column.name, *new_datum);
-        if (!key_strong || type.value || old_datum == nullptr || new_datum == nullptr) {
-            for_each_strong_ref(table, self, old_part,
-                                [&](const std::string& t, const Uuid& u) { fn(t, u, -1); });
-            for_each_strong_ref(table, self, new_part,
-                                [&](const std::string& t, const Uuid& u) { fn(t, u, +1); });
-            continue;
-        }
-        if (const SetDelta* delta = deltas ? deltas(column) : nullptr) {
+        const bool ref_set =
+            key_strong && !type.value && old_datum != nullptr && new_datum != nullptr;
+        // A set changed only by insert/delete mutations: its difference is known, and neither
+        // comparing nor walking a thousand-element set is needed.
+        if (const SetDelta* delta = ref_set && deltas ? deltas(column) : nullptr) {
             for (const Uuid& target : delta->removed) {
                 if (target != self) fn(type.key.ref_table, target, -1);
             }
             for (const Uuid& target : delta->added) {
                 if (target != self) fn(type.key.ref_table, target, +1);
             }
+            continue;
+        }
+        if (old_datum != nullptr && new_datum != nullptr && *old_datum == *new_datum) continue;
+        if (!ref_set) {
+            const auto each_ref = [&](const Datum* datum, int sign) {
+                if (datum == nullptr) return;
+                for (std::size_t i = 0; i < datum->size(); ++i) {
+                    if (key_strong) {
+                        const Uuid& target = std::get<Uuid>(datum->keys[i]);
+                        if (target != self) fn(type.key.ref_table, target, sign);
+                    }
+                    if (value_strong && i < datum->values.size()) {
+                        const Uuid& target = std::get<Uuid>(datum->values[i]);
+                        if (target != self) fn(type.value->ref_table, target, sign);
+                    }
+                }
+            };
+            each_ref(old_datum, -1);
+            each_ref(new_datum, +1);
             continue;
         }
         // A set of references: both sides are sorted, so walk them together.

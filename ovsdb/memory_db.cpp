@@ -47,7 +47,9 @@ TransactResult MemoryDb::transact(const Json& operations,
     }
     auto changes = txn.take_changes();
     if (!changes.empty()) {
-        if (auto ok = write_through(changes, txn.durable()); !ok) {
+        auto ok =
+            batch_ ? write_batched(changes, txn.durable()) : write_through(changes, txn.durable());
+        if (!ok) {
             result.results.push_back(Json{{"error", "I/O error"}, {"details", ok.error().details}});
             return result;
         }
@@ -59,6 +61,62 @@ TransactResult MemoryDb::transact(const Json& operations,
 
 DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes, bool durable) {
     if (auto ok = store_->begin(durable); !ok) return ok;
+    DbResult<void> status = write_rows(changes);
+    if (status) status = store_->commit();
+    if (!status) {
+        (void)store_->rollback();
+        return status;
+    }
+    return {};
+}
+
+DbResult<void> MemoryDb::write_batched(const std::vector<RowChange>& changes, bool durable) {
+    if (batch_error_) return tl::unexpected(*batch_error_);
+    if (durable) {
+        // The disk sync is chosen when the SQLite transaction begins: what the batch holds so
+        // far is committed first (early, which is safe), then this one alone.
+        if (batch_open_) {
+            if (auto ok = close_batch(); !ok) return ok;
+        }
+        return write_through(changes, true);
+    }
+    if (!batch_open_) {
+        if (auto ok = store_->begin(false); !ok) return ok;
+        batch_open_ = true;
+    }
+    if (auto ok = store_->savepoint(); !ok) return ok;
+    DbResult<void> status = write_rows(changes);
+    if (!status) {
+        (void)store_->rollback_to_savepoint();
+        return status;
+    }
+    return store_->release_savepoint();
+}
+
+DbResult<void> MemoryDb::close_batch() {
+    batch_open_ = false;
+    auto ok = store_->commit();
+    if (!ok) {
+        (void)store_->rollback();
+        batch_error_ = ok.error();
+    }
+    return ok;
+}
+
+DbResult<void> MemoryDb::end_batch() {
+    batch_ = false;
+    if (batch_open_) (void)close_batch();
+    if (!batch_error_) return {};
+    // Memory holds the batch's transactions, the file does not: go back to the file.
+    DbError error = *batch_error_;
+    batch_error_.reset();
+    state_ = DbState{};
+    if (auto ok = load(); !ok)
+        error.details += "; reloading the file failed: " + ok.error().details;
+    return tl::unexpected(std::move(error));
+}
+
+DbResult<void> MemoryDb::write_rows(const std::vector<RowChange>& changes) {
     DbResult<void> status;
     for (const auto& change : changes) {
         if (!change.new_row) {
@@ -74,12 +132,7 @@ DbResult<void> MemoryDb::write_through(const std::vector<RowChange>& changes, bo
         }
         if (!status) break;
     }
-    if (status) status = store_->commit();
-    if (!status) {
-        (void)store_->rollback();
-        return status;
-    }
-    return {};
+    return status;
 }
 
 void MemoryDb::for_each_row(std::string_view table,

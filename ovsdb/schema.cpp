@@ -101,6 +101,8 @@ DbResult<TableSchema> parse_table(const std::string& name, const Json& json) {
         if (!column) return tl::unexpected(column.error());
         table.columns.push_back(std::move(*column));
     }
+    for (std::size_t i = 0; i < table.columns.size(); ++i)
+        table.column_index.emplace(table.columns[i].name, i);
     if (auto it = json.find("isRoot"); it != json.end()) {
         if (!it->is_boolean()) return db_fail(kSyntax, where + ": isRoot must be a boolean");
         table.is_root = it->get<bool>();
@@ -151,6 +153,10 @@ DbResult<void> check_references(const DatabaseSchema& schema) {
 }  // namespace
 
 const ColumnSchema* TableSchema::find_column(std::string_view column) const {
+    if (column_index.size() == columns.size()) {
+        const auto it = column_index.find(column);
+        return it == column_index.end() ? nullptr : &columns[it->second];
+    }
     for (const auto& c : columns) {
         if (c.name == column) return &c;
     }

@@ -27,6 +27,9 @@ struct TableSchema {
     bool is_root = false;
     std::optional<std::uint64_t> max_rows;
     std::vector<std::vector<std::string>> indexes;
+    // Column name -> position in `columns`, made by parse_schema (find_column is on every
+    // row's path; a table built by hand without it is scanned instead).
+    std::map<std::string, std::size_t, std::less<>> column_index;
 
     [[nodiscard]] const ColumnSchema* find_column(std::string_view column) const;
 };

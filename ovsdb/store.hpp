@@ -52,6 +52,11 @@ class Store {
     [[nodiscard]] DbResult<void> begin(bool durable = false);
     [[nodiscard]] DbResult<void> commit();
     [[nodiscard]] DbResult<void> rollback();
+    // A savepoint inside the open transaction (group commit: one per RFC 7047 transaction).
+    [[nodiscard]] DbResult<void> savepoint();
+    [[nodiscard]] DbResult<void> release_savepoint();
+    // Undoes what was written since savepoint() and releases it.
+    [[nodiscard]] DbResult<void> rollback_to_savepoint();
 
     // A new row; columns missing from `row` get their type's default. A duplicate uuid is a
     // "constraint violation".
@@ -98,6 +103,17 @@ class Store {
 
     void end_durable();
     [[nodiscard]] DbResult<void> run_cached(const char* sql);
+
+    // What insert() needs of a table, made once: its statement, the columns it binds in
+    // order, the JSON text of each non-native column when empty, and its link columns.
+    struct InsertPlan {
+        sqlite3_stmt* stmt = nullptr;
+        std::vector<const ColumnSchema*> columns;
+        std::vector<std::string> empty_text;  // parallel to columns; "" for native columns
+        std::vector<const ColumnSchema*> links;
+    };
+    [[nodiscard]] DbResult<const InsertPlan*> insert_plan(std::string_view table);
+    std::map<std::string, InsertPlan, std::less<>> insert_plans_;
 
     sqlite3* db_ = nullptr;
     bool durable_ = false;

@@ -288,11 +288,14 @@ DbResult<Json> Transaction::op_insert(const Json& op, const TableSchema& table, 
     const auto it = op.find("row");
     auto given = parse_row(it == op.end() ? Json::object() : *it, table, false);
     if (!given) return tl::unexpected(given.error());
-    RowState state;
-    for (const auto& column : table.columns) {
-        if (!is_implicit_column(column.name))
-            (*state.row)[column.name] = default_datum(column.type);
+    auto [defaults, made] = state_.default_rows.try_emplace(&table);
+    if (made) {
+        for (const auto& column : table.columns) {
+            if (!is_implicit_column(column.name))
+                defaults->second.emplace(column.name, default_datum(column.type));
+        }
     }
+    RowState state{Uuid{}, std::make_shared<Store::Row>(defaults->second)};
     for (auto& [name, datum] : *given)
         (*state.row)[name] = std::move(datum);
     put_row(table, uuid, std::move(state));

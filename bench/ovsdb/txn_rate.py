@@ -64,9 +64,15 @@ class Rpc:
 
 
 def cpu_seconds(pid):
-    # schedstat's first field: nanoseconds on a CPU (all threads of the main task's group are
-    # not summed here; both servers do their work on the main thread).
-    return int(open(f"/proc/{pid}/schedstat").read().split()[0]) / 1e9
+    # schedstat's first field: nanoseconds on a CPU, summed over the process's threads (work
+    # moved to another thread, such as an SQLite checkpoint, still counts).
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            total += int(open(f"/proc/{pid}/task/{task}/schedstat").read().split()[0])
+        except OSError:
+            pass  # the thread ended meanwhile
+    return total / 1e9
 
 
 def add_port_ops(i, durable=False):

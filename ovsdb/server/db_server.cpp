@@ -34,6 +34,18 @@ Json notification(const std::string& method, Json params) {
     return {{"id", nullptr}, {"method", method}, {"params", std::move(params)}};
 }
 
+// A "commit" operation with "durable": true (the disk sync is chosen per SQLite transaction).
+bool has_durable_commit(const Json& ops) {
+    for (const Json& op : ops) {
+        if (!op.is_object()) continue;
+        const auto kind = op.find("op");
+        if (kind == op.end() || !kind->is_string() || *kind != "commit") continue;
+        const auto durable = op.find("durable");
+        if (durable != op.end() && durable->is_boolean() && durable->get<bool>()) return true;
+    }
+    return false;
+}
+
 // The smallest "timeout" of the request's wait operations, in milliseconds.
 int64_t wait_timeout_ms(const Json& ops) {
     int64_t best = -1;
@@ -145,7 +157,7 @@ void DbServer::accept_tcp(const std::shared_ptr<asio::ip::tcp::acceptor>& accept
         });
 }
 
-void DbServer::handle(const std::shared_ptr<Session>& session, const Json& message) {
+void DbServer::handle(const std::shared_ptr<Session>& session, Json& message) {
     VS_DBG(server_log, "received {}", message.dump());
     auto method = message.find("method");
     const Json id = message.contains("id") ? message["id"] : Json();
@@ -154,14 +166,17 @@ void DbServer::handle(const std::shared_ptr<Session>& session, const Json& messa
         session->send(error_reply(id, error_object("syntax error", "method is not a string")));
         return;
     }
-    const Json params = message.contains("params") ? message["params"] : Json::array();
+    // Moved, not copied: a transact of a thousand ports is a big tree.
+    Json params = message.contains("params") ? std::move(message["params"]) : Json::array();
     if (!params.is_array()) {
         session->send(error_reply(id, error_object("syntax error", "params is not an array")));
         return;
     }
+    if (batch_begun_ && *method != "transact") flush_batch();
     bool defer = false;
     Json result = handle_request(session, method->get<std::string>(), params, id, defer);
     if (defer || id.is_null()) return;  // deferred transact, or a notification
+    flush_batch();                      // replies go out in request order
     // Method-level failures come back as a bare error object ({"error": "tag", ...}); no
     // successful result has a string "error" member (transact results are arrays, table updates
     // map tables to objects).
@@ -173,7 +188,7 @@ void DbServer::handle(const std::shared_ptr<Session>& session, const Json& messa
 }
 
 Json DbServer::handle_request(const std::shared_ptr<Session>& session, const std::string& method,
-                              const Json& params, const Json& id, bool& defer) {
+                              Json& params, const Json& id, bool& defer) {
     const std::string& db_name = db_.schema().name;
     auto check_db = [&]() -> bool {
         return !params.empty() && params[0].is_string() && params[0].get<std::string>() == db_name;
@@ -192,7 +207,8 @@ Json DbServer::handle_request(const std::shared_ptr<Session>& session, const std
     }
     if (method == "transact") {
         if (!check_db()) return error_object("unknown database");
-        return transact(session, params, id, defer, false);
+        params.erase(params.begin());  // the operations follow the database name
+        return transact(session, std::move(params), id, defer, false);
     }
     if (method == "cancel") {
         for (auto it = pending_.begin(); it != pending_.end(); ++it) {
@@ -228,13 +244,19 @@ Json DbServer::handle_request(const std::shared_ptr<Session>& session, const std
     return error_object("unknown method", "\"" + method + "\" is not supported");
 }
 
-Json DbServer::transact(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
+Json DbServer::transact(const std::shared_ptr<Session>& session, Json ops, const Json& id,
                         bool& defer, bool timed_out) {
-    Json ops(params.begin() + 1, params.end());
     if (timed_out) {
         for (Json& op : ops) {
             if (op.is_object() && op.value("op", "") == "wait") op["timeout"] = 0;
         }
+    }
+    const bool batched = batching_ && !has_durable_commit(ops);
+    if (batched && !batch_begun_) {
+        db_.begin_batch();
+        batch_begun_ = true;
+    } else if (!batched && batch_begun_) {
+        flush_batch();
     }
     Session* raw = session.get();
     TransactResult r = db_.transact(ops, [this, raw](std::string_view name) {
@@ -243,20 +265,44 @@ Json DbServer::transact(const std::shared_ptr<Session>& session, const Json& par
     });
     if (r.blocked) {
         const int64_t ms = std::max<int64_t>(wait_timeout_ms(ops), 0);
-        pending_.push_back({session, id, params,
+        pending_.push_back({session, id, std::move(ops),
                             std::chrono::steady_clock::now() + std::chrono::milliseconds(ms)});
         schedule_wait_timer();
         defer = true;
         return nullptr;
     }
-    if (!r.changes.empty()) committed(r.changes);
     // RFC 7047 4.1.3: operations after a failed one are not run and answer null.
     while (r.results.size() < ops.size())
         r.results.push_back(nullptr);
+    if (batched) {
+        // Not in the file yet: nothing of it is told to anyone before flush_batch().
+        batch_.push_back({session, id, std::move(r.results), std::move(r.changes)});
+        defer = true;
+        return nullptr;
+    }
+    if (!r.changes.empty()) committed(r.changes);
     return std::move(r.results);
 }
 
+void DbServer::flush_batch() {
+    if (!batch_begun_) return;
+    batch_begun_ = false;
+    std::vector<Batched> batch;
+    batch.swap(batch_);
+    const DbResult<void> written = db_.end_batch();
+    for (Batched& item : batch) {
+        if (!written && !item.changes.empty()) {
+            item.results.push_back(error_object("I/O error", written.error().details));
+            item.changes.clear();
+        }
+        if (!item.changes.empty()) committed(item.changes);
+        auto session = item.session.lock();
+        if (session && !item.id.is_null()) session->send(reply(item.id, std::move(item.results)));
+    }
+}
+
 TransactResult DbServer::transact_local(const Json& operations) {
+    flush_batch();
     TransactResult r = db_.transact(operations, [](std::string_view) { return true; });
     if (!r.changes.empty()) committed(r.changes);
     return r;
@@ -281,7 +327,7 @@ void DbServer::retry_pending() {
         if (!session || session->closed()) continue;
         const bool timed_out = std::chrono::steady_clock::now() >= p.deadline;
         bool defer = false;
-        Json result = transact(session, p.request, p.id, defer, timed_out);
+        Json result = transact(session, std::move(p.operations), p.id, defer, timed_out);
         if (defer) {
             pending_.back().deadline = p.deadline;  // keep the original deadline
             continue;

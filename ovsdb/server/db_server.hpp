@@ -67,17 +67,19 @@ class DbServer {
     struct PendingTransact {
         std::weak_ptr<Session> session;
         Json id;
-        Json request;  // the params array
+        Json operations;  // the params after the database name
         std::chrono::steady_clock::time_point deadline;
     };
 
     void accept_unix(
         const std::shared_ptr<boost::asio::local::stream_protocol::acceptor>& acceptor);
     void accept_tcp(const std::shared_ptr<boost::asio::ip::tcp::acceptor>& acceptor);
-    void handle(const std::shared_ptr<Session>& session, const Json& message);
+    // `message` is taken apart (its params are moved out).
+    void handle(const std::shared_ptr<Session>& session, Json& message);
     Json handle_request(const std::shared_ptr<Session>& session, const std::string& method,
-                        const Json& params, const Json& id, bool& defer_reply);
-    Json transact(const std::shared_ptr<Session>& session, const Json& params, const Json& id,
+                        Json& params, const Json& id, bool& defer_reply);
+    // `ops`: the operations (the params after the database name).
+    Json transact(const std::shared_ptr<Session>& session, Json ops, const Json& id,
                   bool& defer_reply, bool timed_out);
     // monitor and monitor_cond. Answers itself (the initial contents are written as text)
     // unless it returns an error.
@@ -87,6 +89,11 @@ class DbServer {
                              const Json& id, bool& replied);
     Json lock(const std::shared_ptr<Session>& session, const std::string& method,
               const Json& params);
+    // Group commit: a session that read several requests at once runs them with batching_
+    // set; their transactions go to the file in one SQLite commit at flush_batch(), which
+    // then publishes each one's changes and sends each reply, in request order. Anything
+    // other than a plain transact flushes first.
+    void flush_batch();
     void publish(const std::vector<RowChange>& changes);
     void committed(const std::vector<RowChange>& changes);
     void retry_pending();
@@ -101,6 +108,15 @@ class DbServer {
     std::list<std::weak_ptr<Session>> sessions_;
     std::map<std::string, std::list<Session*>, std::less<>> locks_;  // name -> owner first
     std::list<PendingTransact> pending_;
+    struct Batched {
+        std::weak_ptr<Session> session;
+        Json id;
+        Json results;
+        std::vector<RowChange> changes;
+    };
+    bool batching_ = false;     // set by the session while it handles a group of requests
+    bool batch_begun_ = false;  // db_.begin_batch() was called
+    std::vector<Batched> batch_;
     boost::asio::steady_timer wait_timer_;
     const std::string schema_text_;  // the get_schema result
     std::vector<std::function<void(const std::vector<RowChange>&)>> commit_listeners_;

@@ -13,15 +13,28 @@ void DbServer::Session::read() {
         boost::asio::buffer(buf_), [this, self](boost::system::error_code ec, size_t n) {
             if (ec) return close();
             splitter_.feed({buf_.data(), n});
-            while (auto text = splitter_.next()) {
-                Json message = Json::parse(*text, nullptr, false);
+            std::vector<std::string> texts;
+            while (auto text = splitter_.next())
+                texts.push_back(std::move(*text));
+            // Requests that arrived together are answered after one commit (group commit).
+            server_.batching_ = texts.size() > 1;
+            bool garbage = false;
+            for (const std::string& text : texts) {
+                Json message = Json::parse(text, nullptr, false);
                 if (message.is_discarded() || !message.is_object()) {
-                    VS_WARN(session_log, "closing a connection that sent something not JSON-RPC");
-                    return close();
+                    garbage = true;
+                    break;
                 }
                 server_.handle(self, message);
-                if (closed_) return;
+                if (closed_) break;
             }
+            server_.batching_ = false;
+            server_.flush_batch();  // what was run is committed and answered first
+            if (garbage) {
+                VS_WARN(session_log, "closing a connection that sent something not JSON-RPC");
+                return close();
+            }
+            if (closed_) return;
             if (splitter_.error()) {
                 VS_WARN(session_log, "closing a connection that sent something not JSON");
                 return close();

@@ -224,6 +224,95 @@ class VsdbServer(unittest.TestCase):
             self.assertEqual(v, "v" + k[1:])
         c.close()
 
+    def test_requests_sent_together_commit_together(self):
+        """Requests that arrive in one read run as separate transactions committed to the file
+        together (group commit): replies in request order, each one atomic, monitors told
+        before the replies, and none acknowledged before it is in the file (kill -9)."""
+        c = Client(self.sock)
+        c.call("transact", "Open_vSwitch", {"op": "insert", "table": "Open_vSwitch", "row": {}})
+        watcher = Client(self.sock)
+        watcher.call("monitor", "Open_vSwitch", "w", {"Open_vSwitch": {"columns": ["external_ids"]}})
+
+        def mutate(key):
+            return {"op": "mutate", "table": "Open_vSwitch", "where": [],
+                    "mutations": [["external_ids", "insert", ["map", [[key, "v" + key[1:]]]]]]}
+
+        def send_all(requests):
+            c.sock.sendall(b"".join(json.dumps(r).encode() for r in requests))
+
+        requests = []
+        for i in range(20):
+            if i == 7:  # fails at its second operation: its first must not stay
+                ops = [mutate("kbad"), {"op": "insert", "table": "Bridge", "row": {"name": 7}}]
+            elif i == 12:
+                requests.append({"method": "echo", "params": ["e"], "id": 1000})
+                ops = [mutate(f"k{i}")]
+            else:
+                ops = [mutate(f"k{i}")]
+            requests.append({"method": "transact", "params": ["Open_vSwitch"] + ops, "id": i})
+        send_all(requests)
+        replies = []
+        while len(replies) < len(requests):
+            msg = c._read_message()
+            if msg.get("id") is not None:
+                replies.append(msg)
+        self.assertEqual([r["id"] for r in replies], [r["id"] for r in requests])
+        for r in replies:
+            if r["id"] == 7:
+                self.assertEqual(r["result"][0], {"count": 1})
+                self.assertIn("error", r["result"][1])
+            elif r["id"] == 1000:
+                self.assertEqual(r["result"], ["e"])
+            else:
+                self.assertEqual(r["result"], [{"count": 1}], r)
+        sel = c.call("transact", "Open_vSwitch",
+                     {"op": "select", "table": "Open_vSwitch", "where": [],
+                      "columns": ["external_ids"]})
+        stored = dict(sel["result"][0]["rows"][0]["external_ids"][1])
+        self.assertEqual(sorted(stored), sorted(f"k{i}" for i in range(20) if i != 7))
+        # The watcher heard of every committed one, in commit order.
+        heard = []
+        while len(heard) < 19:
+            note = watcher._read_message()
+            for row in note["params"][1]["Open_vSwitch"].values():
+                new, old = dict(row["new"]["external_ids"][1]), dict(row["old"]["external_ids"][1])
+                heard += sorted(set(new) - set(old))
+        self.assertEqual(heard, [f"k{i}" for i in range(20) if i != 7])
+
+        # kill -9 in the middle of a stream of requests sent 16 at a time.
+        acked = []
+        killer = threading.Timer(0.3, os.kill, (self.proc.pid, 9))
+        killer.start()
+        self.addCleanup(killer.cancel)
+        n = 100
+        try:
+            while True:
+                keys = [f"k{n + j}" for j in range(16)]
+                send_all({"method": "transact", "params": ["Open_vSwitch", mutate(k)], "id": k}
+                         for k in keys)
+                for _ in keys:
+                    msg = c._read_message()
+                    if msg.get("id") is not None and msg["result"] == [{"count": 1}]:
+                        acked.append(msg["id"])
+                n += 16
+        except (ConnectionError, OSError, socket.timeout):
+            pass
+        self.assertGreater(len(acked), 10, "the server died before the test began")
+        c.close()
+        watcher.close()
+        self.proc.wait(timeout=10)
+        self.start()
+        c = Client(self.sock)
+        sel = c.call("transact", "Open_vSwitch",
+                     {"op": "select", "table": "Open_vSwitch", "where": [],
+                      "columns": ["external_ids"]})
+        stored = dict(sel["result"][0]["rows"][0]["external_ids"][1])
+        self.assertEqual([k for k in acked if k not in stored], [],
+                         "acknowledged transactions lost")
+        for k, v in stored.items():
+            self.assertEqual(v, "v" + k[1:])
+        c.close()
+
     def test_monitor_cond(self):
         """monitor_cond: conditions select rows; update2 says initial/insert/delete/modify, with
         defaults left out of rows and only differences in a modify; monitor_cond_change moves

@@ -4,7 +4,10 @@
 // with our real Open_vSwitch schema.
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "ovsdb/database.hpp"
@@ -189,6 +192,52 @@ TEST_F(TransactTest, AtomicInMemoryAndOnDisk) {
     check();
     reopen();
     check();
+}
+
+// Group commit: each transaction of a batch answers and fails on its own, later ones see the
+// earlier ones, and nothing is in the file (for another SQLite connection) before end_batch().
+TEST_F(TransactTest, BatchCommitsTogetherEachTransactionAtomic) {
+    const auto rows_in_file = [&] {
+        sqlite3* other = nullptr;
+        EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &other, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt* stmt = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(other, "SELECT count(*) FROM \"Root\"", -1, &stmt, nullptr),
+                  SQLITE_OK);
+        EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+        const auto n = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+        sqlite3_close_v2(other);
+        return n;
+    };
+    db_->begin_batch();
+    EXPECT_EQ(tx(R"([{"op":"insert","table":"Root","row":{"name":"a","n":1}}])").changes.size(),
+              1U);
+    EXPECT_EQ(tx(R"([{"op":"insert","table":"Root","row":{"name":"b"}}])").changes.size(), 1U);
+    // Fails on the index (with "a" of the same batch) and undoes only itself.
+    auto r = tx(R"([{"op":"insert","table":"Root","row":{"name":"c"}},
+                    {"op":"insert","table":"Root","row":{"name":"a"}}])");
+    EXPECT_TRUE(r.changes.empty());
+    EXPECT_EQ(r.results.back()["error"], "constraint violation") << r.results.dump();
+    r = tx(R"([{"op":"mutate","table":"Root","where":[["name","==","a"]],
+                "mutations":[["n","+=",10]]}])");
+    EXPECT_EQ(r.results[0]["count"], 1);
+    EXPECT_EQ(rows_in_file(), 0);
+    // A durable one commits what the batch holds first, then itself with a disk sync.
+    EXPECT_EQ(tx(R"([{"op":"commit","durable":true},
+                     {"op":"insert","table":"Root","row":{"name":"d"}}])")
+                  .changes.size(),
+              1U);
+    EXPECT_EQ(rows_in_file(), 3);
+    EXPECT_EQ(tx(R"([{"op":"insert","table":"Root","row":{"name":"e"}}])").changes.size(), 1U);
+    EXPECT_EQ(rows_in_file(), 3);
+    ASSERT_TRUE(db_->end_batch());
+    EXPECT_EQ(rows_in_file(), 4);
+    reopen();
+    r = tx(R"([{"op":"select","table":"Root","where":[],"columns":["name","n"]}])");
+    std::map<std::string, std::int64_t> got;
+    for (const Json& row : r.results[0]["rows"])
+        got[row["name"].get<std::string>()] = row["n"].get<std::int64_t>();
+    EXPECT_EQ(got, (std::map<std::string, std::int64_t>{{"a", 11}, {"b", 0}, {"d", 0}, {"e", 0}}));
 }
 
 TEST_F(TransactTest, PersistsAcrossReopenWithVersions) {
