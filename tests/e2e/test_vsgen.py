@@ -149,5 +149,38 @@ class VsgenAgainstTestpmd(unittest.TestCase):
         self.assertLess(r["window_s"], 30)
 
 
+class VsbenchWithVsgen(unittest.TestCase):
+    """vsbench picks vsgen for --dist zipf --latency and reports latency per run and system."""
+
+    def test_zipf_latency_through_our_switch_and_testpmd(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root (DPDK, vhost-user sockets)")
+        launcher = os.path.join(BIN_DIR, "vsbench")
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
+                              "vsbench", "vsbench.py")
+        cmd = [launcher] if os.access(launcher, os.X_OK) else ["/usr/bin/python3", source]
+        p = subprocess.run(cmd + ["--rules", "l3", "--masks", "2", "--flows", "1000", "--dist",
+                                  "zipf", "--latency", "--peer", "testpmd", "--duration", "1",
+                                  "--runs", "1", "--json"], capture_output=True, text=True,
+                           timeout=180, env=dict(os.environ, VS_BIN_DIR=BIN_DIR))
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        results = {r["system"]: r for r in json.loads(p.stdout)["results"]}
+        self.assertEqual(set(results), {"vswitch", "testpmd"})
+        for r in results.values():
+            self.assertEqual((r["generator"], r["dist"]), ("vsgen", "zipf"))
+            self.assertGreater(r["mpps"], 0, r["system"])
+            lat = r["latency_ns"]
+            values = [lat[k] for k in ("p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns")]
+            self.assertGreater(values[0], 0)
+            self.assertEqual(values, sorted(values))
+            run = r["runs"][0]
+            self.assertGreater(run["latency_ns"]["samples"], 0)
+            self.assertIn("generator_busy_share", run)
+        # The l3 rules matched vsgen's flows (masks 2: nw_src kept at 10.254.0.0): no loss.
+        self.assertLess(results["vswitch"]["loss"], 0.05)
+        self.assertGreater(results["vswitch"]["megaflow_hit_rate"]
+                           + results["vswitch"]["emc_hit_rate"], 0.5)
+
+
 if __name__ == "__main__":
     unittest.main()
