@@ -33,6 +33,19 @@ bool modifies_packet(ActionType t) {
         case ActionType::kDecTtl:
         case ActionType::kSetTpSrc:
         case ActionType::kSetTpDst:
+        case ActionType::kSetEcn:
+        case ActionType::kSetIpv6Label:
+        case ActionType::kSetIcmpType:
+        case ActionType::kSetIcmpCode:
+        case ActionType::kSetArpOp:
+        case ActionType::kSetArpSpa:
+        case ActionType::kSetArpTpa:
+        case ActionType::kSetArpSha:
+        case ActionType::kSetArpTha:
+        case ActionType::kSetNdTarget:
+        case ActionType::kSetNdSll:
+        case ActionType::kSetNdTll:
+        case ActionType::kSetQueue:  // the queue id lives in the packet's metadata
         case ActionType::kTunnelPush:
         case ActionType::kTunnelPop:
             return true;
@@ -135,6 +148,32 @@ std::string action_str(const Action& a) {
             return fmt::format("set({}(src={}))", tp_proto_str(a.v.u8), a.u16);
         case ActionType::kSetTpDst:
             return fmt::format("set({}(dst={}))", tp_proto_str(a.v.u8), a.u16);
+        case ActionType::kSetEcn:
+            return fmt::format("set(ipv4(tos={:#x}/0x3))", a.v.u8);
+        case ActionType::kSetIpv6Label:
+            return fmt::format("set(ipv6(label={:#x}))", a.u32);
+        case ActionType::kSetIcmpType:
+            return fmt::format("set(icmp(type={}))", a.v.u8);
+        case ActionType::kSetIcmpCode:
+            return fmt::format("set(icmp(code={}))", a.v.u8);
+        case ActionType::kSetArpOp:
+            return fmt::format("set(arp(op={}))", a.u16);
+        case ActionType::kSetArpSpa:
+            return fmt::format("set(arp(sip={}))", ip4_str(a.u32));
+        case ActionType::kSetArpTpa:
+            return fmt::format("set(arp(tip={}))", ip4_str(a.u32));
+        case ActionType::kSetArpSha:
+            return fmt::format("set(arp(sha={}))", mac_str(a.v.mac));
+        case ActionType::kSetArpTha:
+            return fmt::format("set(arp(tha={}))", mac_str(a.v.mac));
+        case ActionType::kSetNdTarget:
+            return fmt::format("set(nd(target={}))", ip6_str(a.v.ip6));
+        case ActionType::kSetNdSll:
+            return fmt::format("set(nd(sll={}))", mac_str(a.v.mac));
+        case ActionType::kSetNdTll:
+            return fmt::format("set(nd(tll={}))", mac_str(a.v.mac));
+        case ActionType::kSetQueue:
+            return fmt::format("set_queue({})", a.u32);
         case ActionType::kTunnelPush:
             return "tnl_push";
         case ActionType::kTunnelPop:
@@ -193,6 +232,44 @@ Action Action::set_tp_dst(uint16_t port, uint8_t proto_hint) {
     return a;
 }
 
+Action Action::set_ecn(uint8_t ecn) {
+    return with_u8(ActionType::kSetEcn, ecn & 0x3);
+}
+Action Action::set_icmp_type(uint8_t type) {
+    return with_u8(ActionType::kSetIcmpType, type);
+}
+Action Action::set_icmp_code(uint8_t code) {
+    return with_u8(ActionType::kSetIcmpCode, code);
+}
+
+namespace {
+
+Action with_mac(ActionType t, const EthAddr& m) {
+    Action a = Action::set_eth_src(m);
+    a.type = t;
+    return a;
+}
+
+}  // namespace
+
+Action Action::set_arp_sha(const EthAddr& m) {
+    return with_mac(ActionType::kSetArpSha, m);
+}
+Action Action::set_arp_tha(const EthAddr& m) {
+    return with_mac(ActionType::kSetArpTha, m);
+}
+Action Action::set_nd_sll(const EthAddr& m) {
+    return with_mac(ActionType::kSetNdSll, m);
+}
+Action Action::set_nd_tll(const EthAddr& m) {
+    return with_mac(ActionType::kSetNdTll, m);
+}
+Action Action::set_nd_target(const Ip6Addr& addr) {
+    Action a = set_ipv6_src(addr);
+    a.type = ActionType::kSetNdTarget;
+    return a;
+}
+
 bool operator==(const Action& a, const Action& b) {
     if (a.type != b.type || a.copy_for_output != b.copy_for_output || a.u16 != b.u16 ||
         a.u32 != b.u32) {
@@ -201,10 +278,18 @@ bool operator==(const Action& a, const Action& b) {
     switch (a.type) {
         case ActionType::kSetEthSrc:
         case ActionType::kSetEthDst:
+        case ActionType::kSetArpSha:
+        case ActionType::kSetArpTha:
+        case ActionType::kSetNdSll:
+        case ActionType::kSetNdTll:
             return a.v.mac == b.v.mac;
         case ActionType::kSetIpv6Src:
         case ActionType::kSetIpv6Dst:
+        case ActionType::kSetNdTarget:
             return a.v.ip6 == b.v.ip6;
+        case ActionType::kSetEcn:
+        case ActionType::kSetIcmpType:
+        case ActionType::kSetIcmpCode:
         case ActionType::kSetVlanPcp:
         case ActionType::kSetDscp:
         case ActionType::kSetTtl:

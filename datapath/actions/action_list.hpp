@@ -33,6 +33,22 @@ enum class ActionType : uint8_t {
     kDecTtl,      // drops the packet (DropReason::kActionFailed) when TTL would reach 0
     kSetTpSrc,    // u16 host order (TCP, UDP, SCTP); v.u8 = IP protocol hint for printing only
     kSetTpDst,    // u16 host order; v.u8 as for kSetTpSrc
+
+    // Set-field of the other fields the parser reads, and the QoS queue.
+    kSetEcn,        // u8 (2-bit ECN; IPv4 TOS or IPv6 traffic class)
+    kSetIpv6Label,  // u32 (20-bit flow label)
+    kSetIcmpType,   // u8 (ICMPv4 or ICMPv6)
+    kSetIcmpCode,   // u8
+    kSetArpOp,      // u16 host order
+    kSetArpSpa,     // be32
+    kSetArpTpa,     // be32
+    kSetArpSha,     // mac
+    kSetArpTha,     // mac
+    kSetNdTarget,   // ip6
+    kSetNdSll,      // mac
+    kSetNdTll,      // mac
+    kSetQueue,      // u32 = queue id, recorded in PacketMeta::queue_id (no QoS queues yet)
+
     kTunnelPush,  // reserved for vxlan/geneve (issue 4)
     kTunnelPop,   // reserved
 };
@@ -80,6 +96,23 @@ struct Action {
     // the action; execution always uses the packet's own protocol.
     static Action set_tp_src(uint16_t port, uint8_t proto_hint = 0);
     static Action set_tp_dst(uint16_t port, uint8_t proto_hint = 0);
+    static Action set_ecn(uint8_t ecn);
+    static Action set_ipv6_label(uint32_t label) {
+        return {ActionType::kSetIpv6Label, false, 0, label & 0xfffff};
+    }
+    static Action set_icmp_type(uint8_t type);
+    static Action set_icmp_code(uint8_t code);
+    static Action set_arp_op(uint16_t op) { return {ActionType::kSetArpOp, false, op}; }
+    static Action set_arp_spa(Be32 a) { return {ActionType::kSetArpSpa, false, 0, a.raw}; }
+    static Action set_arp_tpa(Be32 a) { return {ActionType::kSetArpTpa, false, 0, a.raw}; }
+    static Action set_arp_sha(const EthAddr& m);
+    static Action set_arp_tha(const EthAddr& m);
+    static Action set_nd_target(const Ip6Addr& a);
+    static Action set_nd_sll(const EthAddr& m);
+    static Action set_nd_tll(const EthAddr& m);
+    static Action set_queue(uint32_t queue_id) {
+        return {ActionType::kSetQueue, false, 0, queue_id};
+    }
     static Action tunnel_push() { return {ActionType::kTunnelPush}; }
     static Action tunnel_pop() { return {ActionType::kTunnelPop}; }
 

@@ -130,13 +130,20 @@ Result<Action> parse_set_field(std::string_view proto, std::string_view kv) {
             return src ? Action::set_ipv6_src(a) : Action::set_ipv6_dst(a);
         }
         if ((v4 && key == "tos") || (v6 && key == "tclass")) {
-            // Only the DSCP bits can be set: "tos=0xb8/0xfc" or "tos=0xb8" with zero ECN bits.
+            // The DSCP bits ("tos=0xb8/0xfc", or "tos=0xb8" with zero ECN bits) or the ECN bits
+            // ("tos=0x1/0x3") can be set, one of them per action.
             size_t slash = val.find('/');
             if (slash != std::string_view::npos) {
                 auto mask = parse_uint(trim(val.substr(slash + 1)), 0xff);
                 if (!mask) return tl::unexpected(mask.error());
-                if (*mask != 0xfc) return fail("only the DSCP bits (mask 0xfc) of tos can be set");
+                if (*mask != 0xfc && *mask != 0x3)
+                    return fail("tos can be set with mask 0xfc (DSCP) or 0x3 (ECN) only");
                 val = trim(val.substr(0, slash));
+                if (*mask == 0x3) {
+                    auto ecn = parse_uint(val, 0x3);
+                    if (!ecn) return tl::unexpected(ecn.error());
+                    return Action::set_ecn(static_cast<uint8_t>(*ecn));
+                }
             }
             auto tos = parse_uint(val, 0xff);
             if (!tos) return tl::unexpected(tos.error());
@@ -147,6 +154,51 @@ Result<Action> parse_set_field(std::string_view proto, std::string_view kv) {
             auto t = parse_uint(val, 0xff);
             if (!t) return tl::unexpected(t.error());
             return Action::set_ttl(static_cast<uint8_t>(*t));
+        }
+        if (v6 && key == "label") {
+            auto l = parse_uint(val, 0xfffff);
+            if (!l) return tl::unexpected(l.error());
+            return Action::set_ipv6_label(static_cast<uint32_t>(*l));
+        }
+        return bad();
+    }
+    if (proto == "icmp" || proto == "icmpv6") {
+        auto v = parse_uint(val, 0xff);
+        if (!v) return tl::unexpected(v.error());
+        if (key == "type") return Action::set_icmp_type(static_cast<uint8_t>(*v));
+        if (key == "code") return Action::set_icmp_code(static_cast<uint8_t>(*v));
+        return bad();
+    }
+    if (proto == "arp") {
+        if (key == "op") {
+            auto v = parse_uint(val, 0xffff);
+            if (!v) return tl::unexpected(v.error());
+            return Action::set_arp_op(static_cast<uint16_t>(*v));
+        }
+        if (key == "sip" || key == "tip") {
+            Be32 a;
+            if (inet_pton(AF_INET, sval.c_str(), &a.raw) != 1)
+                return fail("bad IPv4 address \"" + sval + "\"");
+            return key == "sip" ? Action::set_arp_spa(a) : Action::set_arp_tpa(a);
+        }
+        if (key == "sha" || key == "tha") {
+            auto mac = parse_mac(val);
+            if (!mac) return tl::unexpected(mac.error());
+            return key == "sha" ? Action::set_arp_sha(*mac) : Action::set_arp_tha(*mac);
+        }
+        return bad();
+    }
+    if (proto == "nd") {
+        if (key == "target") {
+            Ip6Addr a;
+            if (inet_pton(AF_INET6, sval.c_str(), a.data()) != 1)
+                return fail("bad IPv6 address \"" + sval + "\"");
+            return Action::set_nd_target(a);
+        }
+        if (key == "sll" || key == "tll") {
+            auto mac = parse_mac(val);
+            if (!mac) return tl::unexpected(mac.error());
+            return key == "sll" ? Action::set_nd_sll(*mac) : Action::set_nd_tll(*mac);
         }
         return bad();
     }
@@ -226,6 +278,12 @@ Result<void> parse_one(std::string_view s, std::vector<Action>& out) {
         auto r = parse_userspace(c.args);
         if (!r) return tl::unexpected(r.error());
         out.push_back(Action::upcall(*r));
+        return {};
+    }
+    if (c.name == "set_queue") {
+        auto id = parse_uint(c.args, 0xffffffff);
+        if (!id) return tl::unexpected(id.error());
+        out.push_back(Action::set_queue(static_cast<uint32_t>(*id)));
         return {};
     }
     if (c.name == "push_vlan") {

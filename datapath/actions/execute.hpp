@@ -125,6 +125,33 @@ inline bool apply_edit(const Action& a, rte_mbuf* m, FlowKey& key, PacketOffsets
             return edit::set_tp_src(m, key, ofs, a.u16);
         case ActionType::kSetTpDst:
             return edit::set_tp_dst(m, key, ofs, a.u16);
+        case ActionType::kSetEcn:
+            return edit::set_ecn(m, key, ofs, a.v.u8);
+        case ActionType::kSetIpv6Label:
+            return edit::set_ipv6_label(m, key, ofs, a.u32);
+        case ActionType::kSetIcmpType:
+            return edit::set_icmp_type(m, key, ofs, a.v.u8);
+        case ActionType::kSetIcmpCode:
+            return edit::set_icmp_code(m, key, ofs, a.v.u8);
+        case ActionType::kSetArpOp:
+            return edit::set_arp_op(m, key, ofs, a.u16);
+        case ActionType::kSetArpSpa:
+            return edit::set_arp_spa(m, key, ofs, Be32{a.u32});
+        case ActionType::kSetArpTpa:
+            return edit::set_arp_tpa(m, key, ofs, Be32{a.u32});
+        case ActionType::kSetArpSha:
+            return edit::set_arp_sha(m, key, ofs, a.v.mac);
+        case ActionType::kSetArpTha:
+            return edit::set_arp_tha(m, key, ofs, a.v.mac);
+        case ActionType::kSetNdTarget:
+            return edit::set_nd_target(m, key, ofs, a.v.ip6);
+        case ActionType::kSetNdSll:
+            return edit::set_nd_sll(m, key, ofs, a.v.mac);
+        case ActionType::kSetNdTll:
+            return edit::set_nd_tll(m, key, ofs, a.v.mac);
+        case ActionType::kSetQueue:
+            packet_meta(m)->queue_id = a.u32;
+            return true;
         default:
             return false;  // tunnel push/pop: reserved, not implemented yet
     }

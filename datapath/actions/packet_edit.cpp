@@ -17,6 +17,7 @@ namespace {
 
 constexpr Be16 kEthIpv4 = Be16::from_host(0x0800);
 constexpr Be16 kEthIpv6 = Be16::from_host(0x86dd);
+constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kProtoTcp = 6;
 constexpr uint8_t kProtoUdp = 17;
 constexpr uint8_t kProtoIcmpv6 = 58;
@@ -381,6 +382,194 @@ bool set_tp_src(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t port) {
 }
 bool set_tp_dst(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t port) {
     return set_port(m, key, ofs, port, 2, key.tp_dst);
+}
+
+bool set_ecn(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t ecn) {
+    uint32_t size = ip_header_size(key);
+    if (size == 0) return true;
+    if (!fits(m, ofs.l3 + size)) return false;
+    uint8_t* ip = bytes(m) + ofs.l3;
+    ecn &= 0x3;
+    if (is_ipv4(key)) {
+        uint8_t tos = static_cast<uint8_t>((ip[1] & 0xfc) | ecn);
+        uint8_t word[2] = {ip[0], tos};
+        replace16(ip, load16(word), ip + 10);
+        key.nw_tos = tos;
+    } else {
+        // The traffic class's ECN bits are bits 4-5 of byte 1.
+        ip[1] = static_cast<uint8_t>((ip[1] & ~0x30) | (ecn << 4));
+        key.nw_tos = static_cast<uint8_t>((key.nw_tos & 0xfc) | ecn);
+    }
+    return true;
+}
+
+bool set_ipv6_label(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint32_t label) {
+    if (!is_ipv6(key)) return true;
+    if (!fits(m, ofs.l3 + kIpv6Size)) return false;
+    uint8_t* ip = bytes(m) + ofs.l3;
+    label &= 0xfffff;
+    ip[1] = static_cast<uint8_t>((ip[1] & 0xf0) | (label >> 16));
+    ip[2] = static_cast<uint8_t>(label >> 8);
+    ip[3] = static_cast<uint8_t>(label);
+    key.ipv6_label = Be32::from_host(label);
+    return true;
+}
+
+namespace {
+
+// The ICMP header of an ICMPv4 or ICMPv6 packet, or nullptr (no-op) when there is none.
+uint8_t* icmp_header(rte_mbuf* m, const FlowKey& key, const PacketOffsets& ofs, bool& short_hdr) {
+    short_hdr = false;
+    const bool icmp4 = is_ipv4(key) && key.nw_proto == kProtoIcmp;
+    const bool icmp6 = is_ipv6(key) && key.nw_proto == kProtoIcmpv6;
+    if ((!icmp4 && !icmp6) || !has_l4(key, ofs)) return nullptr;
+    if (!fits(m, ofs.l4 + 4u)) {
+        short_hdr = true;
+        return nullptr;
+    }
+    return bytes(m) + ofs.l4;
+}
+
+// Type and code share the first 16-bit word of the ICMP header; the checksum (bytes 2-3) covers
+// it in both versions (ICMPv6's pseudo-header does not change).
+bool set_icmp_byte(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint32_t index, uint8_t value) {
+    bool short_hdr = false;
+    uint8_t* icmp = icmp_header(m, key, ofs, short_hdr);
+    if (icmp == nullptr) return !short_hdr;
+    uint8_t word[2] = {icmp[0], icmp[1]};
+    word[index] = value;
+    replace16(icmp, load16(word), icmp + 2);
+    (index == 0 ? key.tp_src : key.tp_dst) = Be16::from_host(value);
+    return true;
+}
+
+constexpr uint32_t kArpSize = 28;
+
+uint8_t* arp_header(rte_mbuf* m, const FlowKey& key, const PacketOffsets& ofs, bool& short_hdr) {
+    short_hdr = false;
+    if (key.eth_type != Be16::from_host(0x0806) || !(key.layers & kLayerL3)) return nullptr;
+    if (!fits(m, ofs.l3 + kArpSize)) {
+        short_hdr = true;
+        return nullptr;
+    }
+    return bytes(m) + ofs.l3;
+}
+
+// The ICMPv6 header of an ND message, or nullptr.
+uint8_t* nd_header(rte_mbuf* m, const FlowKey& key, const PacketOffsets& ofs, bool& short_hdr) {
+    short_hdr = false;
+    if (!is_ipv6(key) || key.nw_proto != kProtoIcmpv6 || !has_l4(key, ofs)) return nullptr;
+    const uint16_t type = key.tp_src.host();
+    if (type != 135 && type != 136) return nullptr;
+    if (!fits(m, ofs.l4 + 24u)) {
+        short_hdr = true;
+        return nullptr;
+    }
+    return bytes(m) + ofs.l4;
+}
+
+// Writes `size` (even) bytes at `field` inside an ICMPv6 message at `icmp`, fixing its checksum.
+void icmp6_write(uint8_t* icmp, uint8_t* field, const void* data, uint32_t size) {
+    store16(icmp + 2, csum_replace(load16(icmp + 2), field, data, size));
+    std::memcpy(field, data, size);
+}
+
+// The 8-byte link-layer address option of `type` (1 source, 2 target) in the ND message at
+// ofs.l4 (which ends at the IPv6 payload end or the segment end), or nullptr.
+uint8_t* nd_option(rte_mbuf* m, const PacketOffsets& ofs, uint8_t type) {
+    const uint8_t* ip = bytes(m) + ofs.l3;
+    uint32_t end = ofs.l3 + kIpv6Size + rte_be_to_cpu_16(load16(ip + 4));
+    if (end > rte_pktmbuf_data_len(m)) end = rte_pktmbuf_data_len(m);
+    for (uint32_t off = ofs.l4 + 24u; off + 8 <= end;) {
+        uint8_t* opt = bytes(m) + off;
+        const uint32_t size = opt[1] * 8u;
+        if (size == 0) return nullptr;
+        if (opt[0] == type && size == 8) return opt;
+        off += size;
+    }
+    return nullptr;
+}
+
+bool set_nd_lla(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac, uint8_t type,
+                EthAddr& key_field) {
+    bool short_hdr = false;
+    uint8_t* icmp = nd_header(m, key, ofs, short_hdr);
+    if (icmp == nullptr) return !short_hdr;
+    uint8_t* opt = nd_option(m, ofs, type);
+    if (opt == nullptr) return true;
+    icmp6_write(icmp, opt + 2, mac.data(), 6);
+    key_field = mac;
+    return true;
+}
+
+}  // namespace
+
+bool set_icmp_type(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t type) {
+    return set_icmp_byte(m, key, ofs, 0, type);
+}
+bool set_icmp_code(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t code) {
+    return set_icmp_byte(m, key, ofs, 1, code);
+}
+
+bool set_arp_op(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t op) {
+    bool short_hdr = false;
+    uint8_t* arp = arp_header(m, key, ofs, short_hdr);
+    if (arp == nullptr) return !short_hdr;
+    store16(arp + 6, rte_cpu_to_be_16(op));
+    key.nw_proto = op <= 0xff ? static_cast<uint8_t>(op) : 0;  // as the parser keeps it
+    return true;
+}
+
+bool set_arp_spa(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, Be32 addr) {
+    bool short_hdr = false;
+    uint8_t* arp = arp_header(m, key, ofs, short_hdr);
+    if (arp == nullptr) return !short_hdr;
+    std::memcpy(arp + 14, &addr.raw, 4);
+    key.nw_src = addr;
+    return true;
+}
+
+bool set_arp_tpa(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, Be32 addr) {
+    bool short_hdr = false;
+    uint8_t* arp = arp_header(m, key, ofs, short_hdr);
+    if (arp == nullptr) return !short_hdr;
+    std::memcpy(arp + 24, &addr.raw, 4);
+    key.nw_dst = addr;
+    return true;
+}
+
+bool set_arp_sha(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac) {
+    bool short_hdr = false;
+    uint8_t* arp = arp_header(m, key, ofs, short_hdr);
+    if (arp == nullptr) return !short_hdr;
+    std::memcpy(arp + 8, mac.data(), 6);
+    key.arp_sha = mac;
+    return true;
+}
+
+bool set_arp_tha(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac) {
+    bool short_hdr = false;
+    uint8_t* arp = arp_header(m, key, ofs, short_hdr);
+    if (arp == nullptr) return !short_hdr;
+    std::memcpy(arp + 18, mac.data(), 6);
+    key.arp_tha = mac;
+    return true;
+}
+
+bool set_nd_target(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const Ip6Addr& addr) {
+    bool short_hdr = false;
+    uint8_t* icmp = nd_header(m, key, ofs, short_hdr);
+    if (icmp == nullptr) return !short_hdr;
+    icmp6_write(icmp, icmp + 8, addr.data(), 16);
+    key.nd_target = addr;
+    return true;
+}
+
+bool set_nd_sll(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac) {
+    return set_nd_lla(m, key, ofs, mac, 1, key.arp_sha);
+}
+bool set_nd_tll(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac) {
+    return set_nd_lla(m, key, ofs, mac, 2, key.arp_tha);
 }
 
 uint32_t sctp_crc32c(const rte_mbuf* m, uint32_t off, uint32_t len) {

@@ -53,6 +53,29 @@ bool dec_ttl(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
 bool set_tp_src(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t port);
 bool set_tp_dst(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t port);
 
+// 2-bit ECN into the IPv4 TOS / IPv6 traffic class, keeping the DSCP bits.
+bool set_ecn(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t ecn);
+// IPv6 flow label (low 20 bits of `label`); no-op on IPv4.
+bool set_ipv6_label(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint32_t label);
+// ICMPv4 or ICMPv6 type / code (key.tp_src / key.tp_dst), fixing the ICMP checksum.
+bool set_icmp_type(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t type);
+bool set_icmp_code(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t code);
+
+// ARP (Ethernet/IPv4 ARP only, as parsed) opcode, sender/target protocol and hardware
+// addresses; no-op on anything else.
+bool set_arp_op(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t op);
+bool set_arp_spa(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, Be32 addr);
+bool set_arp_tpa(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, Be32 addr);
+bool set_arp_sha(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
+bool set_arp_tha(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
+
+// IPv6 Neighbor Discovery (solicitation 135 / advertisement 136): the target address and the
+// source / target link-layer address options, fixing the ICMPv6 checksum. A missing option is not
+// added (no-op), as in Open vSwitch.
+bool set_nd_target(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const Ip6Addr& addr);
+bool set_nd_sll(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
+bool set_nd_tll(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
+
 // SCTP checksum (CRC32c, init 0xffffffff, final xor) of `len` bytes of the mbuf chain from byte
 // `off`, in host order; the caller stores it little-endian. Exposed for tests.
 uint32_t sctp_crc32c(const rte_mbuf* m, uint32_t off, uint32_t len);

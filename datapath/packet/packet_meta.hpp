@@ -14,6 +14,7 @@ struct alignas(64) PacketMeta {
     PacketOffsets ofs;
     uint32_t hash = 0;          // hash of the whole key (exact-match cache index)
     uint8_t upcall_reason = 0;  // UpcallReason, set when queued to the control thread
+    uint32_t queue_id = 0;      // set by a set_queue action; no QoS queue reads it yet
 };
 
 inline constexpr uint16_t kPacketMetaSize = sizeof(PacketMeta);

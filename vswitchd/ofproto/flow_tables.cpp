@@ -39,9 +39,15 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
         }
         if (const auto* set = std::get_if<of13::ActionSetField>(&a)) {
             using F = of13::OxmField;
-            static constexpr F kSettable[] = {F::kEthDst, F::kEthSrc,  F::kVlanVid, F::kVlanPcp,
-                                              F::kIpDscp, F::kIpv4Src, F::kIpv4Dst, F::kTcpSrc,
-                                              F::kTcpDst, F::kUdpSrc,  F::kUdpDst};
+            // Not eth_type or ip_proto (as Open vSwitch: they would change how the rest of the
+            // packet parses), nor MPLS, PBB or the IPv6 extension-header field.
+            static constexpr F kSettable[] = {
+                F::kEthDst,     F::kEthSrc,       F::kVlanVid,   F::kVlanPcp,    F::kIpDscp,
+                F::kIpEcn,      F::kIpv4Src,      F::kIpv4Dst,   F::kTcpSrc,     F::kTcpDst,
+                F::kUdpSrc,     F::kUdpDst,       F::kSctpSrc,   F::kSctpDst,    F::kIcmpv4Type,
+                F::kIcmpv4Code, F::kArpOp,        F::kArpSpa,    F::kArpTpa,     F::kArpSha,
+                F::kArpTha,     F::kIpv6Src,      F::kIpv6Dst,   F::kIpv6Flabel, F::kIcmpv6Type,
+                F::kIcmpv6Code, F::kIpv6NdTarget, F::kIpv6NdSll, F::kIpv6NdTll,  F::kTunnelId};
             const bool ok = set->field.oxm_class == of13::kOxmClassBasic && !set->field.has_mask &&
                             std::any_of(std::begin(kSettable), std::end(kSettable),
                                         [&](F f) { return set->field.is(f); });
@@ -50,7 +56,9 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
         }
         const bool supported = std::holds_alternative<of13::ActionPushVlan>(a) ||
                                std::holds_alternative<of13::ActionPopVlan>(a) ||
-                               std::holds_alternative<of13::ActionDecNwTtl>(a);
+                               std::holds_alternative<of13::ActionDecNwTtl>(a) ||
+                               std::holds_alternative<of13::ActionSetNwTtl>(a) ||
+                               std::holds_alternative<of13::ActionSetQueue>(a);
         if (!supported) return bad_action(of13::BadActionCode::kBadType);
     }
     return std::nullopt;

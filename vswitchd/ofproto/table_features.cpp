@@ -14,8 +14,13 @@ using F = of13::OxmField;
 // OFPIT_* and OFPAT_* numbers of what is supported.
 constexpr uint16_t kInstructions[] = {1 /* goto */, 2 /* write_metadata */, 3 /* write_actions */,
                                       4 /* apply_actions */, 5 /* clear_actions */};
-constexpr uint16_t kActions[] = {0 /* output */, 17 /* push_vlan */, 18 /* pop_vlan */,
-                                 24 /* dec_nw_ttl */, 25 /* set_field */};
+constexpr uint16_t kActions[] = {0 /* output */,
+                                 17 /* push_vlan */,
+                                 18 /* pop_vlan */,
+                                 21 /* set_queue */,
+                                 23 /* set_nw_ttl */,
+                                 24 /* dec_nw_ttl */,
+                                 25 /* set_field */};
 constexpr F kMatchFields[] = {
     F::kInPort,       F::kMetadata,   F::kEthDst,    F::kEthSrc,     F::kEthType,    F::kVlanVid,
     F::kVlanPcp,      F::kIpDscp,     F::kIpEcn,     F::kIpProto,    F::kIpv4Src,    F::kIpv4Dst,
@@ -23,9 +28,13 @@ constexpr F kMatchFields[] = {
     F::kIcmpv4Type,   F::kIcmpv4Code, F::kArpOp,     F::kArpSpa,     F::kArpTpa,     F::kArpSha,
     F::kArpTha,       F::kIpv6Src,    F::kIpv6Dst,   F::kIpv6Flabel, F::kIcmpv6Type, F::kIcmpv6Code,
     F::kIpv6NdTarget, F::kIpv6NdSll,  F::kIpv6NdTll, F::kTunnelId};
-constexpr F kSetFields[] = {F::kEthDst, F::kEthSrc,  F::kVlanVid, F::kVlanPcp,
-                            F::kIpDscp, F::kIpv4Src, F::kIpv4Dst, F::kTcpSrc,
-                            F::kTcpDst, F::kUdpSrc,  F::kUdpDst};
+// As check_actions() in flow_tables.cpp accepts.
+constexpr F kSetFields[] = {
+    F::kEthDst,     F::kEthSrc,     F::kVlanVid,      F::kVlanPcp,    F::kIpDscp,    F::kIpEcn,
+    F::kIpv4Src,    F::kIpv4Dst,    F::kTcpSrc,       F::kTcpDst,     F::kUdpSrc,    F::kUdpDst,
+    F::kSctpSrc,    F::kSctpDst,    F::kIcmpv4Type,   F::kIcmpv4Code, F::kArpOp,     F::kArpSpa,
+    F::kArpTpa,     F::kArpSha,     F::kArpTha,       F::kIpv6Src,    F::kIpv6Dst,   F::kIpv6Flabel,
+    F::kIcmpv6Type, F::kIcmpv6Code, F::kIpv6NdTarget, F::kIpv6NdSll,  F::kIpv6NdTll, F::kTunnelId};
 
 uint32_t oxm_header(F f) {
     return uint32_t{of13::kOxmClassBasic} << 16 | uint32_t{static_cast<uint8_t>(f)} << 9 |

@@ -72,6 +72,7 @@ struct Run {
         const uint64_t v = f.value.size() <= 8 ? f.value_uint() : 0;
         EthAddr mac{};
         if (f.value.size() == 6) std::copy(f.value.begin(), f.value.end(), mac.begin());
+        if (set_field_more(f, v, mac)) return;
         if (f.is(OxmField::kEthDst)) {
             actions.push_back(Action::set_eth_dst(mac));
             key.eth_dst = mac;
@@ -87,21 +88,84 @@ struct Run {
             }
         } else if (f.is(OxmField::kVlanPcp)) {
             actions.push_back(Action::set_vlan_pcp(static_cast<uint8_t>(v & 7)));
+            const uint16_t tci = key.vlans[0].tci.host();
+            if (tci & kVlanPresent) {
+                key.vlans[0].tci =
+                    Be16::from_host(static_cast<uint16_t>((tci & ~kVlanPcpMask) | ((v & 7) << 13)));
+            }
         } else if (f.is(OxmField::kIpDscp)) {
             actions.push_back(Action::set_dscp(static_cast<uint8_t>(v & 0x3f)));
+            key.nw_tos = static_cast<uint8_t>((key.nw_tos & 0x03) | ((v & 0x3f) << 2));
+        } else if (f.is(OxmField::kIpEcn)) {
+            actions.push_back(Action::set_ecn(static_cast<uint8_t>(v & 0x03)));
+            key.nw_tos = static_cast<uint8_t>((key.nw_tos & 0xfc) | (v & 0x03));
         } else if (f.is(OxmField::kIpv4Src)) {
             actions.push_back(Action::set_ipv4_src(Be32::from_host(static_cast<uint32_t>(v))));
             key.nw_src = Be32::from_host(static_cast<uint32_t>(v));
         } else if (f.is(OxmField::kIpv4Dst)) {
             actions.push_back(Action::set_ipv4_dst(Be32::from_host(static_cast<uint32_t>(v))));
             key.nw_dst = Be32::from_host(static_cast<uint32_t>(v));
-        } else if (f.is(OxmField::kTcpSrc) || f.is(OxmField::kUdpSrc)) {
+        } else if (f.is(OxmField::kTcpSrc) || f.is(OxmField::kUdpSrc) || f.is(OxmField::kSctpSrc)) {
             actions.push_back(Action::set_tp_src(static_cast<uint16_t>(v), key.nw_proto));
             key.tp_src = Be16::from_host(static_cast<uint16_t>(v));
-        } else if (f.is(OxmField::kTcpDst) || f.is(OxmField::kUdpDst)) {
+        } else if (f.is(OxmField::kTcpDst) || f.is(OxmField::kUdpDst) || f.is(OxmField::kSctpDst)) {
             actions.push_back(Action::set_tp_dst(static_cast<uint16_t>(v), key.nw_proto));
             key.tp_dst = Be16::from_host(static_cast<uint16_t>(v));
         }
+    }
+
+    // The set-fields of ICMP, ARP, IPv6 and ND fields and tunnel_id; false for any other field.
+    bool set_field_more(const of13::Oxm& f, uint64_t v, const EthAddr& mac) {
+        Ip6Addr ip6{};
+        if (f.value.size() == 16) std::copy(f.value.begin(), f.value.end(), ip6.begin());
+        const auto v32 = Be32::from_host(static_cast<uint32_t>(v));
+        if (f.is(OxmField::kIcmpv4Type) || f.is(OxmField::kIcmpv6Type)) {
+            actions.push_back(Action::set_icmp_type(static_cast<uint8_t>(v)));
+            key.tp_src = Be16::from_host(static_cast<uint8_t>(v));
+        } else if (f.is(OxmField::kIcmpv4Code) || f.is(OxmField::kIcmpv6Code)) {
+            actions.push_back(Action::set_icmp_code(static_cast<uint8_t>(v)));
+            key.tp_dst = Be16::from_host(static_cast<uint8_t>(v));
+        } else if (f.is(OxmField::kArpOp)) {
+            actions.push_back(Action::set_arp_op(static_cast<uint16_t>(v)));
+            key.nw_proto = v <= 0xff ? static_cast<uint8_t>(v) : 0;
+        } else if (f.is(OxmField::kArpSpa)) {
+            actions.push_back(Action::set_arp_spa(v32));
+            key.nw_src = v32;
+        } else if (f.is(OxmField::kArpTpa)) {
+            actions.push_back(Action::set_arp_tpa(v32));
+            key.nw_dst = v32;
+        } else if (f.is(OxmField::kArpSha)) {
+            actions.push_back(Action::set_arp_sha(mac));
+            key.arp_sha = mac;
+        } else if (f.is(OxmField::kArpTha)) {
+            actions.push_back(Action::set_arp_tha(mac));
+            key.arp_tha = mac;
+        } else if (f.is(OxmField::kIpv6Src)) {
+            actions.push_back(Action::set_ipv6_src(ip6));
+            key.ipv6_src = ip6;
+        } else if (f.is(OxmField::kIpv6Dst)) {
+            actions.push_back(Action::set_ipv6_dst(ip6));
+            key.ipv6_dst = ip6;
+        } else if (f.is(OxmField::kIpv6Flabel)) {
+            actions.push_back(Action::set_ipv6_label(static_cast<uint32_t>(v & 0xfffff)));
+            key.ipv6_label = Be32::from_host(static_cast<uint32_t>(v & 0xfffff));
+        } else if (f.is(OxmField::kIpv6NdTarget)) {
+            actions.push_back(Action::set_nd_target(ip6));
+            key.nd_target = ip6;
+        } else if (f.is(OxmField::kIpv6NdSll)) {
+            actions.push_back(Action::set_nd_sll(mac));
+            key.arp_sha = mac;
+        } else if (f.is(OxmField::kIpv6NdTll)) {
+            actions.push_back(Action::set_nd_tll(mac));
+            key.arp_tha = mac;
+        } else if (f.is(OxmField::kTunnelId)) {
+            // Pipeline metadata here: later tables match it; no datapath action (tunnel ports
+            // take their key from their configuration).
+            key.tun_id = v;
+        } else {
+            return false;
+        }
+        return true;
     }
 
     void apply(const of13::Action& a, uint8_t table, const OfRule& rule) {
@@ -122,6 +186,11 @@ struct Run {
             actions.push_back(Action::pop_vlan());
             key.vlans[0] = key.vlans[1];
             key.vlans[1] = {};
+        } else if (const auto* ttl = std::get_if<of13::ActionSetNwTtl>(&a)) {
+            actions.push_back(Action::set_ttl(ttl->nw_ttl));
+            key.nw_ttl = ttl->nw_ttl;
+        } else if (const auto* q = std::get_if<of13::ActionSetQueue>(&a)) {
+            actions.push_back(Action::set_queue(q->queue_id));
         } else if (std::holds_alternative<of13::ActionDecNwTtl>(a)) {
             decision.mask.nw_ttl = 0xff;  // a group bucket may have to restore it
             actions.push_back(Action::dec_ttl());
@@ -135,6 +204,7 @@ struct Run {
     // it came to the group. The restored values come from the packet: their fields join the
     // megaflow mask.
     void restore(const FlowKey& before) {
+        key.tun_id = before.tun_id;  // metadata only: nothing to undo in the packet
         if (std::memcmp(&before.vlans, &key.vlans, sizeof before.vlans) != 0) {
             decision.mask.vlans[0].tci = Be16::from_host(0xffff);
             decision.mask.vlans[0].tpid = Be16::from_host(0xffff);
@@ -154,27 +224,79 @@ struct Run {
             decision.mask.eth_dst = EthAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
             actions.push_back(Action::set_eth_dst(before.eth_dst));
         }
+        const bool arp = before.eth_type == Be16::from_host(0x0806);  // spa/tpa in nw_src/dst
         if (before.nw_src.raw != key.nw_src.raw) {
             decision.mask.nw_src = Be32{0xffffffff};
-            actions.push_back(Action::set_ipv4_src(before.nw_src));
+            actions.push_back(arp ? Action::set_arp_spa(before.nw_src)
+                                  : Action::set_ipv4_src(before.nw_src));
         }
         if (before.nw_dst.raw != key.nw_dst.raw) {
             decision.mask.nw_dst = Be32{0xffffffff};
-            actions.push_back(Action::set_ipv4_dst(before.nw_dst));
+            actions.push_back(arp ? Action::set_arp_tpa(before.nw_dst)
+                                  : Action::set_ipv4_dst(before.nw_dst));
         }
+        const bool icmp = before.nw_proto == 1 || before.nw_proto == 58;
         if (before.tp_src.raw != key.tp_src.raw) {
             decision.mask.tp_src = Be16{0xffff};
-            actions.push_back(Action::set_tp_src(before.tp_src.host(), before.nw_proto));
+            actions.push_back(
+                icmp ? Action::set_icmp_type(static_cast<uint8_t>(before.tp_src.host()))
+                     : Action::set_tp_src(before.tp_src.host(), before.nw_proto));
         }
         if (before.tp_dst.raw != key.tp_dst.raw) {
             decision.mask.tp_dst = Be16{0xffff};
-            actions.push_back(Action::set_tp_dst(before.tp_dst.host(), before.nw_proto));
+            actions.push_back(
+                icmp ? Action::set_icmp_code(static_cast<uint8_t>(before.tp_dst.host()))
+                     : Action::set_tp_dst(before.tp_dst.host(), before.nw_proto));
         }
+        restore_more(before);
         if (before.nw_ttl != key.nw_ttl) {
             decision.mask.nw_ttl = 0xff;
             actions.push_back(Action::set_ttl(before.nw_ttl));
         }
         key = before;
+    }
+
+    // restore() for the TOS byte and the IPv6, ARP and ND fields.
+    void restore_more(const FlowKey& before) {
+        constexpr EthAddr kMacAll{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+        if (before.nw_tos != key.nw_tos) {
+            decision.mask.nw_tos = 0xff;
+            actions.push_back(Action::set_dscp(before.nw_tos >> 2));
+            actions.push_back(Action::set_ecn(before.nw_tos & 0x3));
+        }
+        Ip6Addr all6;
+        all6.fill(0xff);
+        if (before.ipv6_src != key.ipv6_src) {
+            decision.mask.ipv6_src = all6;
+            actions.push_back(Action::set_ipv6_src(before.ipv6_src));
+        }
+        if (before.ipv6_dst != key.ipv6_dst) {
+            decision.mask.ipv6_dst = all6;
+            actions.push_back(Action::set_ipv6_dst(before.ipv6_dst));
+        }
+        if (before.ipv6_label.raw != key.ipv6_label.raw) {
+            decision.mask.ipv6_label = Be32{0xffffffff};
+            actions.push_back(Action::set_ipv6_label(before.ipv6_label.host()));
+        }
+        if (before.nd_target != key.nd_target) {
+            decision.mask.nd_target = all6;
+            actions.push_back(Action::set_nd_target(before.nd_target));
+        }
+        const bool arp = before.eth_type == Be16::from_host(0x0806);
+        if (arp && before.nw_proto != key.nw_proto) {
+            decision.mask.nw_proto = 0xff;
+            actions.push_back(Action::set_arp_op(before.nw_proto));
+        }
+        if (before.arp_sha != key.arp_sha) {
+            decision.mask.arp_sha = kMacAll;
+            actions.push_back(arp ? Action::set_arp_sha(before.arp_sha)
+                                  : Action::set_nd_sll(before.arp_sha));
+        }
+        if (before.arp_tha != key.arp_tha) {
+            decision.mask.arp_tha = kMacAll;
+            actions.push_back(arp ? Action::set_arp_tha(before.arp_tha)
+                                  : Action::set_nd_tll(before.arp_tha));
+        }
     }
 
     void run_bucket(const OfGroup& g, size_t index, uint8_t table, const OfRule& rule) {
@@ -264,8 +386,12 @@ struct Run {
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionPushVlan>(a); });
         run_kind(
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionDecNwTtl>(a); });
+        run_kind([](const of13::Action& a) {
+            return std::holds_alternative<of13::ActionSetField>(a) ||
+                   std::holds_alternative<of13::ActionSetNwTtl>(a);
+        });
         run_kind(
-            [](const of13::Action& a) { return std::holds_alternative<of13::ActionSetField>(a); });
+            [](const of13::Action& a) { return std::holds_alternative<of13::ActionSetQueue>(a); });
         // A group in the action set runs instead of an output (section 5.10).
         const bool has_group = std::any_of(set.begin(), set.end(), [](const of13::Action& a) {
             return std::holds_alternative<of13::ActionGroup>(a);

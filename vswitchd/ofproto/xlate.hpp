@@ -3,12 +3,13 @@
 // examined on the way (higher-priority rules that did not match included) and whatever the
 // NORMAL action's learning switch looked at, so the megaflow is never broader than the decision.
 // Supported: apply/write/clear-actions, write-metadata, goto-table; output to a port, IN_PORT,
-// LOCAL, FLOOD, ALL, NORMAL, CONTROLLER; set-field of Ethernet, VLAN, IPv4 and L4 port fields;
-// push/pop VLAN; dec TTL; groups: all (every bucket sees the packet as it came to the group),
-// select (a bucket by weighted hash of the Ethernet addresses and the IP 5-tuple, which join the
-// megaflow mask), indirect, fast-failover (the first bucket whose watched port is up). A packet
-// sent to the controller is not cached (every such packet comes to the control thread), and a table
-// miss drops, as OpenFlow 1.3 says. Thread: the control thread only.
+// LOCAL, FLOOD, ALL, NORMAL, CONTROLLER; set-field of every field the parser reads but eth_type
+// and ip_proto (tunnel_id is pipeline metadata only); push/pop VLAN; set/dec TTL; set_queue
+// (recorded in the packet's metadata, no QoS queues); groups: all (every bucket sees the packet as
+// it came to the group), select (a bucket by weighted hash of the Ethernet addresses and the IP
+// 5-tuple, which join the megaflow mask), indirect, fast-failover (the first bucket whose watched
+// port is up). A packet sent to the controller is not cached (every such packet comes to the
+// control thread), and a table miss drops, as OpenFlow 1.3 says. Thread: the control thread only.
 #pragma once
 
 #include <cstdint>
