@@ -39,6 +39,7 @@ Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config)
         return fail("cannot create the packet buffer pool (" + std::to_string(config.n_mbufs) +
                     " mbufs): " + rte_strerror(rte_errno));
     }
+    impl->meters = std::make_unique<MeterStore>(rte_get_tsc_hz());
     const unsigned n_cpus = std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < config.n_pmds; ++i) {
         PmdConfig pc;
@@ -51,6 +52,7 @@ Result<std::unique_ptr<Datapath>> Datapath::create(const DatapathConfig& config)
         pc.emc_entries = config.emc_entries;
         pc.emc_insert_inv_prob = config.emc_insert_inv_prob;
         pc.pool = impl->pool;
+        pc.meters = impl->meters.get();
         impl->pmds.push_back(std::make_unique<PmdThread>(pc, impl->rcu, impl->snapshot));
     }
     impl->pmd_baselines.resize(config.n_pmds);

@@ -19,6 +19,7 @@
 
 #include "base/result.hpp"
 #include "datapath/actions/action_list.hpp"
+#include "datapath/meter/meter_store.hpp"
 #include "datapath/packet/flow_key.hpp"
 #include "datapath/pmd/pmd_stats.hpp"
 #include "datapath/port/port_config.hpp"
@@ -132,6 +133,14 @@ class Datapath {
     size_t delete_flows(const std::function<bool(const FlowView&)>& pred);
     void visit_flows(const std::function<void(const FlowView&)>& fn) const;
     size_t flush_flows();
+
+    // Meters (datapath/meter/meter_store.hpp) that `meter(N)` actions charge; ids are the
+    // datapath's, shared by every bridge. A changed or removed meter takes effect at once for
+    // the megaflows that name it (datapath_meters.cpp).
+    Result<uint32_t> add_meter(const MeterConfig& config);
+    Result<void> modify_meter(uint32_t id, const MeterConfig& config);
+    void remove_meter(uint32_t id);
+    Result<MeterCounters> meter_counters(uint32_t id) const;
 
     std::vector<PmdInfo> pmds() const;
     void clear_pmd_stats();

@@ -1,5 +1,6 @@
 // Datapath control-side flow work: draining upcalls into the handler, installing megaflows into
 // the PMD thread that missed, executing the first packet, expiry, dumps and statistics.
+#include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include <cstring>
@@ -36,6 +37,9 @@ class ControlSink {
         rte_pktmbuf_free(m);
     }
     rte_mempool* clone_pool() const { return dp_.pool; }
+    MeterVerdict meter(uint32_t id, uint32_t bytes) {
+        return dp_.meters->charge(id, bytes, rte_rdtsc());
+    }
 
   private:
     Datapath::Impl& dp_;

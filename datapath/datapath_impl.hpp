@@ -11,6 +11,7 @@
 
 #include "datapath/classifier/rcu.hpp"
 #include "datapath/datapath.hpp"
+#include "datapath/meter/meter_store.hpp"
 #include "datapath/pmd/pmd_thread.hpp"
 #include "datapath/pmd/port_snapshot.hpp"
 #include "datapath/port/port.hpp"
@@ -32,6 +33,7 @@ struct Datapath::Impl {
     DatapathConfig config;
     Rcu rcu;
     rte_mempool* pool = nullptr;
+    std::unique_ptr<MeterStore> meters;  // charged by PMD threads and the control sink
     std::map<uint32_t, std::unique_ptr<Port>> ports;
     std::atomic<const PortSnapshot*> snapshot{nullptr};
     std::vector<std::unique_ptr<PmdThread>> pmds;

@@ -16,6 +16,7 @@ enum class DropReason : uint8_t {
     kNoMbuf,        // no buffer for a copy (flood, multiple outputs)
     kNoPort,        // output to a port that no longer exists
     kActionFailed,  // an action could not be applied (e.g. pop of a missing VLAN tag)
+    kMeter,         // a meter's drop band (datapath/meter/meter_store.hpp)
     kCount,
 };
 
@@ -39,6 +40,8 @@ inline constexpr std::string_view to_string(DropReason r) {
             return "no_port";
         case DropReason::kActionFailed:
             return "action_failed";
+        case DropReason::kMeter:
+            return "meter";
         case DropReason::kCount:
             break;
     }

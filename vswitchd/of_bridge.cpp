@@ -87,7 +87,8 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
         return normal(upcall, decision);
     }
     XlateResult result;
-    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal, &groups_, port_live_};
+    const XlateEnv env{tables_, port_map_, ports_,     local_port_,
+                       normal,  &groups_,  port_live_, meters_.get()};
     const bool ok = xlate(env, upcall, decision, result);
     drop_blocked_outputs(decision, upcall.key.in_port);
     const uint64_t now = now_ms_();
@@ -195,7 +196,8 @@ std::optional<openflow::SpecError> OfBridge::packet_out(uint32_t buffer_id, uint
     const Upcall upcall{key, UpcallReason::kAction, 0, data};
     UpcallDecision decision;
     XlateResult result;
-    const XlateEnv env{tables_, port_map_, ports_, local_port_, normal_, &groups_, port_live_};
+    const XlateEnv env{tables_, port_map_, ports_,     local_port_,
+                       normal_, &groups_,  port_live_, meters_.get()};
     if (!xlate_packet_out(env, upcall, actions, decision, result)) {
         return bad_request(of13::BadRequestCode::kEperm);
     }

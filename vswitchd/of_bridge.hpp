@@ -25,6 +25,7 @@
 #include "vswitchd/ofconn/conn_manager.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
 #include "vswitchd/ofproto/group_table.hpp"
+#include "vswitchd/ofproto/meter_table.hpp"
 
 namespace vs {
 
@@ -100,6 +101,9 @@ class OfBridge : private OfMessageHandler {
         execute_ = std::move(execute);
         normal_ = std::move(normal);
     }
+    // The datapath's meters, behind the bridge's OpenFlow meters (of_bridge_meters.cpp). Without
+    // it, METER_MOD and meter instructions are refused.
+    void set_meter_backend(MeterBackend backend);
     // Where statistics requests get the megaflows to harvest first.
     void set_megaflow_source(std::function<std::vector<FlowInfo>()> source) {
         megaflows_ = std::move(source);
@@ -114,6 +118,11 @@ class OfBridge : private OfMessageHandler {
     void revalidate_soon();
     void flush_revalidation();
     std::optional<openflow::SpecError> group_mod13(const of13::GroupMod& gm);
+    // METER_MOD and the meter multipart requests; false when `body` is none of them.
+    bool handle_meter13(OfConnection& conn, uint32_t xid, const of13::Body& body,
+                        std::span<const uint8_t> message);
+    std::optional<openflow::SpecError> meter_mod13(const of13::MeterMod& mm);
+    uint32_t meter_users(uint32_t meter_id) const;  // rules with a meter instruction for it
     uint32_t group_users(uint32_t group_id) const;  // rules whose actions name the group
     std::optional<openflow::SpecError> port_mod(uint32_t port_no, const openflow::MacAddr& hw_addr,
                                                 uint32_t config, uint32_t mask);
@@ -142,6 +151,7 @@ class OfBridge : private OfMessageHandler {
     uint16_t miss_send_len_ = 128;  // SET_CONFIG's miss_send_len (the specification's default)
     FlowTables tables_;
     GroupTable groups_;
+    std::unique_ptr<MeterTable> meters_;  // once set_meter_backend() ran
     std::function<bool(uint32_t)> port_live_;
     std::function<void()> port_config_changed_;
     std::vector<uint32_t> ports_;

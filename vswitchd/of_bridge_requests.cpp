@@ -167,7 +167,7 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
     const bool modifies =
         std::holds_alternative<FlowMod>(body) || std::holds_alternative<GroupMod>(body) ||
         std::holds_alternative<PortMod>(body) || std::holds_alternative<TableMod>(body) ||
-        std::holds_alternative<PacketOut>(body);
+        std::holds_alternative<PacketOut>(body) || std::holds_alternative<MeterMod>(body);
     if (modifies && is_slave(conn)) {
         conn.send_error(static_cast<uint16_t>(ErrorType::kBadRequest),
                         static_cast<uint16_t>(BadRequestCode::kIsSlave), message, xid);
@@ -198,6 +198,8 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
         if (auto e = flow_mod13(*fm)) conn.send_error(e->type, e->code, message, xid);
     } else if (const auto* gm = std::get_if<GroupMod>(&body)) {
         if (auto e = group_mod13(*gm)) conn.send_error(e->type, e->code, message, xid);
+    } else if (handle_meter13(conn, xid, body, message)) {
+        // METER_MOD, METER, METER_CONFIG, METER_FEATURES: of_bridge_meters.cpp
     } else if (std::holds_alternative<GroupDescRequest>(body)) {
         GroupDescReply r;
         for (const auto& [id, g] : groups_.groups())

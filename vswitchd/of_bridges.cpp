@@ -44,6 +44,11 @@ void SwitchDaemon::sync_openflow() {
                         ok.error().message);
             }
             of->set_megaflow_source([this] { return dp_->dump_flows(); });
+            of->set_meter_backend(MeterBackend{
+                [this](const MeterConfig& c) { return dp_->add_meter(c); },
+                [this](uint32_t id, const MeterConfig& c) { return dp_->modify_meter(id, c); },
+                [this](uint32_t id) { dp_->remove_meter(id); },
+                [this](uint32_t id) { return dp_->meter_counters(id); }});
             of->on_port_config_change([this] {
                 boost::asio::post(io_, [this] { write_status(read_wanted_config(db())); });
             });

@@ -16,6 +16,7 @@
 #include "ctl/ofctl/flow_print.hpp"
 #include "ctl/ofctl/flow_syntax.hpp"
 #include "ctl/ofctl/group_syntax.hpp"
+#include "ctl/ofctl/meter_syntax.hpp"
 #include "ctl/ofctl/of10_convert.hpp"
 #include "ctl/ofctl/reply_print.hpp"
 
@@ -458,6 +459,70 @@ void cmd_dump_group_stats(Session& s, const Args& a, std::ostream& out) {
             out << format_group_stats(g) << "\n";
 }
 
+// --- meters ---------------------------------------------------------------------------------
+
+void meter_mod(Session& s, const std::string& text, of13::MeterModCommand command) {
+    need13(s, "meters");
+    of13::MeterMod m = parse_meter(text, command);
+    Session::Pending p = s.start_batch();
+    static constexpr std::array<const char*, 3> kNames{"ADD", "MOD", "DEL"};
+    const std::string req = s.header("OFPT_METER_MOD", p.first_xid) + " " +
+                            kNames.at(static_cast<size_t>(command)) + " " + text;
+    s.add13(p, std::move(m), req);
+    s.finish(p);
+}
+
+void cmd_add_meter(Session& s, const Args& a, std::ostream&) {
+    meter_mod(s, a[2], of13::MeterModCommand::kAdd);
+}
+void cmd_mod_meter(Session& s, const Args& a, std::ostream&) {
+    meter_mod(s, a[2], of13::MeterModCommand::kModify);
+}
+void cmd_del_meters(Session& s, const Args& a, std::ostream&) {
+    meter_mod(s, a.size() > 2 ? a[2] : "", of13::MeterModCommand::kDelete);
+}
+
+void cmd_dump_meters(Session& s, const Args& a, std::ostream& out) {
+    need13(s, "meters");
+    const uint32_t id = parse_meter_id(a.size() > 2 ? a[2] : "");
+    const uint32_t x = s.send13(of13::MeterConfigRequest{0, id});
+    const auto r = s.decoded13<of13::MeterConfigReply>(
+        x, s.header("OFPST_METER_CONFIG request", x) + " meter=" + std::to_string(id));
+    out << s.header("OFPST_METER_CONFIG reply", x) << "\n";
+    const char* sep = "";  // ovs-ofctl puts a blank line between meters
+    for (const auto& part : r) {
+        for (const auto& m : part.stats) {
+            out << sep << format_meter_config(m) << "\n";
+            sep = "\n";
+        }
+    }
+}
+
+void cmd_meter_stats(Session& s, const Args& a, std::ostream& out) {
+    need13(s, "meters");
+    const uint32_t id = parse_meter_id(a.size() > 2 ? a[2] : "");
+    const uint32_t x = s.send13(of13::MeterStatsRequest{0, id});
+    const auto r = s.decoded13<of13::MeterStatsReply>(x, s.header("OFPST_METER request", x));
+    out << s.header("OFPST_METER reply", x) << "\n";
+    const char* sep = "";
+    for (const auto& part : r) {
+        for (const auto& m : part.stats) {
+            out << sep << format_meter_stats(m) << "\n";
+            sep = "\n";
+        }
+    }
+}
+
+void cmd_meter_features(Session& s, const Args&, std::ostream& out) {
+    need13(s, "meters");
+    const uint32_t x = s.send13(of13::MeterFeaturesRequest{});
+    const auto r =
+        s.decoded13<of13::MeterFeaturesReply>(x, s.header("OFPST_METER_FEATURES request", x));
+    out << s.header("OFPST_METER_FEATURES reply", x) << "\n";
+    for (const auto& part : r)
+        out << format_meter_features(part) << "\n";
+}
+
 // --- packet-out, monitor --------------------------------------------------------------------
 
 Bytes parse_hex(std::string_view text) {
@@ -635,6 +700,12 @@ const std::map<std::string, Command, std::less<>>& commands() {
         {"del-groups", {1, 2, cmd_del_groups}},
         {"dump-groups", {1, 2, cmd_dump_groups}},
         {"dump-group-stats", {1, 2, cmd_dump_group_stats}},
+        {"add-meter", {2, 2, cmd_add_meter}},
+        {"mod-meter", {2, 2, cmd_mod_meter}},
+        {"del-meters", {1, 2, cmd_del_meters}},
+        {"dump-meters", {1, 2, cmd_dump_meters}},
+        {"meter-stats", {1, 2, cmd_meter_stats}},
+        {"meter-features", {1, 1, cmd_meter_features}},
         {"packet-out", {2, 1000, cmd_packet_out}},
         {"monitor", {1, 2, cmd_monitor}},
     };

@@ -33,6 +33,12 @@ Commands:
   del-groups SWITCH [GROUP]         delete matching GROUPs
   dump-groups SWITCH [GROUP_ID]     print group descriptions
   dump-group-stats SWITCH [GROUP_ID]  print group statistics
+  add-meter SWITCH METER            add meter described by METER
+  mod-meter SWITCH METER            modify specific METER
+  del-meters SWITCH [METER]         delete meters matching METER
+  dump-meters SWITCH [METER]        print METER configuration
+  meter-stats SWITCH [METER]        print meter statistics
+  meter-features SWITCH             print the switch's meter features
   packet-out SWITCH "in_port=P packet=HEX actions=A"   (or: SWITCH IN_PORT ACTIONS PACKET...)
   monitor SWITCH [MISSLEN]          print asynchronous messages
 

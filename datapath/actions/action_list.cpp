@@ -48,6 +48,7 @@ bool modifies_packet(ActionType t) {
         case ActionType::kSetQueue:  // the queue id lives in the packet's metadata
         case ActionType::kTunnelPush:
         case ActionType::kTunnelPop:
+        case ActionType::kMeter:  // a DSCP-remark band edits the packet
             return true;
     }
     return true;
@@ -178,6 +179,8 @@ std::string action_str(const Action& a) {
             return "tnl_push";
         case ActionType::kTunnelPop:
             return "tnl_pop";
+        case ActionType::kMeter:
+            return fmt::format("meter({})", a.u32);
     }
     return "?";
 }

@@ -51,6 +51,7 @@ enum class ActionType : uint8_t {
 
     kTunnelPush,  // reserved for vxlan/geneve (issue 4)
     kTunnelPop,   // reserved
+    kMeter,       // u32 = datapath meter id (datapath/meter/meter_store.hpp); may drop or remark
 };
 
 enum class UpcallReason : uint8_t { kMiss = 0, kAction = 1, kSlowPath = 2 };
@@ -115,6 +116,7 @@ struct Action {
     }
     static Action tunnel_push() { return {ActionType::kTunnelPush}; }
     static Action tunnel_pop() { return {ActionType::kTunnelPop}; }
+    static Action meter(uint32_t id) { return {ActionType::kMeter, false, 0, id}; }
 
     // Compares the fields that `type` uses.
     friend bool operator==(const Action& a, const Action& b);

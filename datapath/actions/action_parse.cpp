@@ -280,6 +280,12 @@ Result<void> parse_one(std::string_view s, std::vector<Action>& out) {
         out.push_back(Action::upcall(*r));
         return {};
     }
+    if (c.name == "meter") {
+        auto id = parse_uint(c.args, 0xffffffff);
+        if (!id) return tl::unexpected(id.error());
+        out.push_back(Action::meter(static_cast<uint32_t>(*id)));
+        return {};
+    }
     if (c.name == "set_queue") {
         auto id = parse_uint(c.args, 0xffffffff);
         if (!id) return tl::unexpected(id.error());

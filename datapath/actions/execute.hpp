@@ -17,12 +17,14 @@
 #include "datapath/actions/action_list.hpp"
 #include "datapath/actions/packet_edit.hpp"
 #include "datapath/drop_reason.hpp"
+#include "datapath/meter/meter_store.hpp"
 #include "datapath/packet/packet_meta.hpp"
 
 namespace vs {
 
 // What execute_actions() needs from its caller. Every method that receives an mbuf takes
-// ownership of one reference to it.
+// ownership of one reference to it. A sink may also have `MeterVerdict meter(uint32_t id,
+// uint32_t bytes)` (meter_store.hpp); without it, meter actions let every packet pass.
 template <typename S>
 concept ActionSink = requires(S& s, rte_mbuf* m, uint32_t port) {
     s.output(port, m);
@@ -157,6 +159,22 @@ inline bool apply_edit(const Action& a, rte_mbuf* m, FlowKey& key, PacketOffsets
     }
 }
 
+// A meter action: false when its drop band drops the packet; a DSCP-remark band raises the
+// DSCP's drop precedence in place.
+template <typename Sink>
+inline bool apply_meter(Sink& sink, const Action& a, rte_mbuf* m, PacketMeta* meta) {
+    if constexpr (requires { sink.meter(a.u32, m->pkt_len); }) {
+        const MeterVerdict v = sink.meter(a.u32, m->pkt_len);
+        if (v.drop) return false;
+        if (v.prec_level != 0) {
+            const auto dscp = static_cast<uint8_t>(meta->key.nw_tos >> 2);
+            const uint8_t raised = raise_drop_precedence(dscp, v.prec_level);
+            if (raised != dscp) (void)edit::set_dscp(m, meta->key, meta->ofs, raised);
+        }
+    }
+    return true;
+}
+
 template <typename Sink>
 inline void execute_one(const ActionList& actions, rte_mbuf* m, Sink& sink) {
     PacketMeta* meta = packet_meta(m);
@@ -178,6 +196,13 @@ inline void execute_one(const ActionList& actions, rte_mbuf* m, Sink& sink) {
             case ActionType::kUpcall:
                 consume(sink, m, pending, a->copy_for_output, Pending::kUpcall, a->u32);
                 delivered = true;
+                break;
+            case ActionType::kMeter:
+                if (!apply_meter(sink, *a, m, meta)) {
+                    flush_shared(sink, m, pending);
+                    sink.drop(m, DropReason::kMeter);
+                    return;
+                }
                 break;
             default:
                 if (!apply_edit<Sink>(*a, m, meta->key, meta->ofs)) {

@@ -1,8 +1,10 @@
 // One batch through the fast path: parse → exact-match cache → megaflow classifier → upcall of
 // misses → group by flow → execute. No allocation, no locks, no exceptions.
+#include <rte_cycles.h>
 #include <rte_prefetch.h>
 
 #include "datapath/actions/execute.hpp"
+#include "datapath/meter/meter_store.hpp"
 #include "datapath/packet/flow_parse.hpp"
 #include "datapath/packet/packet_meta.hpp"
 #include "datapath/pmd/pmd_thread.hpp"
@@ -29,7 +31,8 @@ constexpr uint16_t kPrefetchAhead = 4;
 // or the drop counters of the input port.
 class PmdThread::Sink {
   public:
-    Sink(PmdThread& pmd, const PortSnapshot& ports, Port& in) : pmd_(pmd), ports_(ports), in_(in) {}
+    Sink(PmdThread& pmd, const PortSnapshot& ports, Port& in)
+        : pmd_(pmd), ports_(ports), in_(in), now_tsc_(rte_rdtsc()) {}
     void output(uint32_t port_no, rte_mbuf* m) {
         if (!ports_.port(port_no)) return drop(m, DropReason::kNoPort);
         pmd_.buffer_tx(ports_, port_no, m);
@@ -44,11 +47,17 @@ class PmdThread::Sink {
         rte_pktmbuf_free(m);
     }
     rte_mempool* clone_pool() const { return pmd_.config_.pool; }
+    // One TSC reading per batch: the batch's packets arrived together.
+    MeterVerdict meter(uint32_t id, uint32_t bytes) {
+        MeterStore* meters = pmd_.config_.meters;
+        return meters != nullptr ? meters->charge(id, bytes, now_tsc_) : MeterVerdict{};
+    }
 
   private:
     PmdThread& pmd_;
     const PortSnapshot& ports_;
     Port& in_;
+    uint64_t now_tsc_;
 };
 
 void PmdThread::process_batch(const PortSnapshot& ports, Port& in, rte_mbuf** pkts, uint16_t n,

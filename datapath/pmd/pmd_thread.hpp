@@ -23,6 +23,8 @@
 
 namespace vs {
 
+class MeterStore;
+
 inline constexpr uint16_t kBatchSize = 32;
 
 struct PmdConfig {
@@ -32,7 +34,8 @@ struct PmdConfig {
     size_t upcall_ring_size = 4096;
     size_t emc_entries = 8192;
     uint32_t emc_insert_inv_prob = 1;
-    rte_mempool* pool = nullptr;  // for copies made by actions (flood, several outputs)
+    rte_mempool* pool = nullptr;   // for copies made by actions (flood, several outputs)
+    MeterStore* meters = nullptr;  // what meter actions charge; null: they pass everything
 };
 
 class PmdThread {

@@ -68,7 +68,8 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
 
 std::optional<openflow::SpecError> check_instructions(const std::vector<of13::Instruction>& ins,
                                                       uint8_t table_id,
-                                                      const GroupExists& group_exists) {
+                                                      const GroupExists& group_exists,
+                                                      const MeterExists& meter_exists) {
     for (const of13::Instruction& i : ins) {
         if (const auto* go = std::get_if<of13::InstructionGotoTable>(&i)) {
             if (go->table_id <= table_id || go->table_id >= FlowTables::kNumTables) {
@@ -78,10 +79,24 @@ std::optional<openflow::SpecError> check_instructions(const std::vector<of13::In
             if (auto e = check_actions(apply->actions, group_exists)) return e;
         } else if (const auto* write = std::get_if<of13::InstructionWriteActions>(&i)) {
             if (auto e = check_actions(write->actions, group_exists)) return e;
+        } else if (const auto* meter = std::get_if<of13::InstructionMeter>(&i)) {
+            if (!meter_exists) return bad_instruction(of13::BadInstructionCode::kUnsupInst);
+            if (!meter_exists(meter->meter_id)) {
+                return openflow::SpecError{
+                    static_cast<uint16_t>(of13::ErrorType::kMeterModFailed),
+                    static_cast<uint16_t>(of13::MeterModFailedCode::kUnknownMeter)};
+            }
         } else if (!std::holds_alternative<of13::InstructionClearActions>(i) &&
                    !std::holds_alternative<of13::InstructionWriteMetadata>(i)) {
-            return bad_instruction(of13::BadInstructionCode::kUnsupInst);  // meter, experimenter
+            return bad_instruction(of13::BadInstructionCode::kUnsupInst);  // experimenter
         }
+    }
+    return std::nullopt;
+}
+
+std::optional<uint32_t> rule_meter(const OfRule& rule) {
+    for (const of13::Instruction& i : rule.instructions) {
+        if (const auto* meter = std::get_if<of13::InstructionMeter>(&i)) return meter->meter_id;
     }
     return std::nullopt;
 }
@@ -158,7 +173,8 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
         return flow_mod_failed(of13::FlowModFailedCode::kBadTableId);
     }
     if (fm.command == Cmd::kAdd || fm.command == Cmd::kModify || fm.command == Cmd::kModifyStrict) {
-        if (auto e = check_instructions(fm.instructions, fm.table_id, group_exists_)) return e;
+        if (auto e = check_instructions(fm.instructions, fm.table_id, group_exists_, meter_exists_))
+            return e;
     }
     auto same_rule = [&](const OfRule& r) { return r.priority == fm.priority && r.match == match; };
     switch (fm.command) {
@@ -321,6 +337,19 @@ void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>&
                 }
             }
             return false;
+        });
+    }
+    ++version_;
+    std::fill(dirty_.begin(), dirty_.end(), true);
+}
+
+void FlowTables::remove_meter_users(uint32_t meter_id, std::vector<RemovedRule>& removed) {
+    for (auto& table : tables_) {
+        std::erase_if(table, [&](const RulePtr& r) {
+            if (rule_meter(*r) != meter_id) return false;
+            unindex(*r);
+            removed.push_back({r, RemovalReason::kDelete});  // 1.3 has no METER_DELETE reason
+            return true;
         });
     }
     ++version_;

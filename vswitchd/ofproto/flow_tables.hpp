@@ -43,6 +43,8 @@ enum class RemovalReason : uint8_t {
 
 // Whether a group exists (actions may only name existing groups).
 using GroupExists = std::function<bool(uint32_t group_id)>;
+// Whether a meter exists (meter instructions may only name existing meters).
+using MeterExists = std::function<bool(uint32_t meter_id)>;
 struct RemovedRule {
     RulePtr rule;
     RemovalReason reason;
@@ -81,6 +83,9 @@ class FlowTables {
     // A group was deleted: the rules that use it go too (section 6.5).
     void remove_group_users(uint32_t group_id, std::vector<RemovedRule>& removed);
     void set_group_check(GroupExists exists) { group_exists_ = std::move(exists); }
+    // A meter was deleted: the rules that use it go too (section 5.7).
+    void remove_meter_users(uint32_t meter_id, std::vector<RemovedRule>& removed);
+    void set_meter_check(MeterExists exists) { meter_exists_ = std::move(exists); }
     // The highest-priority rule of `table` matching (key, metadata), or null. Every rule
     // examined adds its mask to `looked` / `metadata_looked`.
     RulePtr lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
@@ -119,15 +124,19 @@ class FlowTables {
     mutable std::vector<bool> dirty_;
     void rebuild(uint8_t table) const;
     GroupExists group_exists_;
+    MeterExists meter_exists_;
     uint64_t version_ = 0;
 };
 
 // True when `rule` has an output to `port` (OFPP_ANY: always) in its apply- or write-actions.
 bool rule_outputs_to(const OfRule& rule, uint32_t port);
+// The meter of `rule`'s meter instruction, if it has one.
+std::optional<uint32_t> rule_meter(const OfRule& rule);
 // Checks instructions and actions a FLOW_MOD may carry here; the ERROR for the first one that
 // cannot be carried out.
 std::optional<openflow::SpecError> check_instructions(const std::vector<of13::Instruction>& ins,
                                                       uint8_t table_id,
-                                                      const GroupExists& group_exists = {});
+                                                      const GroupExists& group_exists = {},
+                                                      const MeterExists& meter_exists = {});
 
 }  // namespace vs

@@ -426,6 +426,13 @@ struct Run {
         return !normal_failed;
     }
 
+    // The meter instruction runs before the rule's other instructions (section 5.9).
+    void meter(const OfRule& rule) {
+        const std::optional<uint32_t> id = rule_meter(rule);
+        if (!id || env.meters == nullptr) return;
+        if (auto dp = env.meters->datapath_id(*id)) actions.push_back(Action::meter(*dp));
+    }
+
     void run_tables() {
         decision.mask.in_port = 0xffffffff;
         std::vector<of13::Action> action_set;
@@ -439,6 +446,7 @@ struct Run {
             result.rules.push_back(rule);
             last = rule.get();
             last_table = t;
+            meter(*rule);
             for (const of13::Instruction& ins : rule->instructions) {
                 if (const auto* apply_ins = std::get_if<of13::InstructionApplyActions>(&ins)) {
                     for (const of13::Action& a : apply_ins->actions)

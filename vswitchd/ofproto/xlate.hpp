@@ -20,6 +20,7 @@
 #include "datapath/upcall.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
 #include "vswitchd/ofproto/group_table.hpp"
+#include "vswitchd/ofproto/meter_table.hpp"
 
 namespace vs {
 
@@ -33,6 +34,8 @@ struct XlateEnv {
     const GroupTable* groups = nullptr;
     // Whether a datapath port's link is up (fast-failover groups watch ports).
     std::function<bool(uint32_t dp_port)> port_live;
+    // Meter instructions become the datapath's meter(N) action, first in the rule's actions.
+    const MeterTable* meters = nullptr;
 };
 
 struct XlateResult {
