@@ -11,8 +11,8 @@ def _num(v, fmt="{:.0f}"):
 
 
 COLUMNS = ("system", "rules", "size", "flows", "Mpps", "min-max", "offered", "cyc/pkt", "emc",
-           "mflow", "upcall/s", "loss", "foreign", "gen-bound", "lat p50/p99 us")
-WIDTHS = (9, 8, 5, 7, 6, 12, 7, 8, 5, 5, 9, 5, 8, 9, 14)
+           "mflow", "upcall/s", "loss", "foreign", "gen-bound", "lat p50/p99 us", "TCP Gb/s")
+WIDTHS = (9, 8, 5, 7, 6, 12, 7, 8, 5, 5, 9, 5, 8, 9, 14, 8)
 
 
 def _latency(r):
@@ -35,16 +35,17 @@ def print_table(results, header, out, ratios=False):
                     _num(r["cycles_per_packet"]), _pct(r["emc_hit_rate"]),
                     _pct(r["megaflow_hit_rate"]), _num(r["upcalls_per_s"]), _pct(r["loss"]),
                     _pct(r["foreign_load"]),
-                    f"{r['generator_bound_runs']}/{len(r['runs'])}", _latency(r))), file=out,
-              flush=True)
+                    f"{r['generator_bound_runs']}/{len(r['runs'])}", _latency(r),
+                    _num(r.get("tcp_gbps"), "{:.2f}"))), file=out, flush=True)
     if ratios:
         for r in results:
             for peer, q in r.get("ratios", {}).items():
                 cyc = q.get("cycles_per_packet")
+                tcp = q.get("tcp_gbps")
                 print(f"rules={r['rules']} size={r['size']} flows={r['flows']}: vswitch / {peer}"
-                      f" = {q['mpps']:.2f}x Mpps"
-                      + (f", {cyc:.2f}x cycles per packet" if cyc is not None else ""),
-                      file=out)
+                      f" = {_num(q['mpps'], '{:.2f}')}x Mpps"
+                      + (f", {cyc:.2f}x cycles per packet" if cyc is not None else "")
+                      + (f", {tcp:.2f}x TCP Gbit/s" if tcp is not None else ""), file=out)
 
 
 def attach_ratios(results):
@@ -63,6 +64,8 @@ def attach_ratios(results):
             q = {"mpps": round(r["mpps"] / p["mpps"], 3) if p["mpps"] else None}
             if r["cycles_per_packet"] and p["cycles_per_packet"]:
                 q["cycles_per_packet"] = round(r["cycles_per_packet"] / p["cycles_per_packet"], 3)
+            if r.get("tcp_gbps") and p.get("tcp_gbps"):  # veth: iperf3
+                q["tcp_gbps"] = round(r["tcp_gbps"] / p["tcp_gbps"], 3)
             ratios[p["system"]] = q
         r["ratios"] = ratios
 
@@ -104,6 +107,8 @@ def plot(results, path):
 def markdown(results):
     """The README's table: one row per rule set and flow count, ours beside each peer, with
     cycles-per-packet ratios against Open vSwitch with DPDK and the foreign load measured."""
+    if results and results[0]["topology"] != "vhost":
+        return markdown_by_peer(results)
     def cell(r):
         if r is None:
             return "-"
@@ -129,4 +134,50 @@ def markdown(results):
         ratio = r.get("ratios", {}).get("ovs-dpdk", {}).get("cycles_per_packet")
         lines.append(f"| {r['rules']} | {r['flows']:,} | {cell(r)} | {cell(ovs)} | {cell(fwd)} | "
                      + (f"{ratio:.2f}" if ratio else "-") + f" | {foreign([r, ovs, fwd])} |")
+    return "\n".join(lines)
+
+
+def markdown_by_peer(results):
+    """The README's table for the ring and veth topologies: one row per rule set and flow count,
+    a column per system measured (in the order measured), the foreign load; on veth also what
+    the generator offered and iperf3's TCP Gbit/s (median, min-max)."""
+    systems = list(dict.fromkeys(r["system"] for r in results))
+    veth = results[0]["topology"] == "veth"
+
+    def spread(r, key):
+        vals = [run[key] for run in r["runs"] if run.get(key) is not None]
+        return f"{min(vals):.2f}-{max(vals):.2f}" if vals else "-"
+
+    def cell(r):
+        if r is None:
+            return "-"
+        lo, hi = r["mpps_spread"]
+        text = f"{r['mpps']:.2f} ({lo:.2f}-{hi:.2f})"
+        if veth:
+            text += f" of {r['offered_mpps']:.2f}"
+        if r["cycles_per_packet"]:
+            text += f", {r['cycles_per_packet']:.0f} cyc/pkt"
+        gb = r["generator_bound_runs"]
+        text += f" (gen-bound {gb}/{len(r['runs'])})" if gb else ""
+        if veth and r.get("tcp_gbps") is not None:
+            text += f"; TCP {r['tcp_gbps']:.2f} ({spread(r, 'tcp_gbps')}) Gbit/s"
+        return text
+
+    index = {(r["system"], r["rules"], r["size"], r["flows"]): r for r in results}
+    rows = list(dict.fromkeys((r["rules"], r["size"], r["flows"]) for r in results
+                              if r["system"] not in ("testpmd", "linux-bridge")))
+    head = "Mpps (min-max)" + (" of offered" if veth else "") + ", cycles/pkt" + (
+        "; TCP Gbit/s" if veth else "")
+    rows = rows or list(dict.fromkeys((r["rules"], r["size"], r["flows"]) for r in results))
+    lines = ["| rules | flows | " + " | ".join(
+        f"{s} {head}" if i == 0 else s for i, s in enumerate(systems)) + " | foreign load |",
+        "|---|---|" + "---|" * len(systems) + "---|"]
+    for rules, size, flows in rows:
+        cells = [index.get((s, rules, size, flows)) or index.get((s, "none", size, flows))
+                 or (index.get((s, "normal", size, flows)) if s == "linux-bridge" else None)
+                 for s in systems]
+        vals = [run["foreign_load"] for c in cells if c for run in c["runs"]]
+        load = f"{min(vals) * 100:.0f}-{max(vals) * 100:.0f} %" if vals else "-"
+        lines.append(f"| {rules} | {flows:,} | " + " | ".join(cell(c) for c in cells)
+                     + f" | {load} |")
     return "\n".join(lines)

@@ -90,9 +90,6 @@ class Vhost:
 class Ring(Vhost):
     name = "ring"
 
-    def setup(self, system_dir):
-        self.sockets = [os.path.join(system_dir, f"memif{i}.sock") for i in range(2)]
-
     def _devargs(self, i, role):
         return f"net_memif{i},role={role},id=0,socket={self.sockets[i]},socket-abstract=no"
 
@@ -107,8 +104,54 @@ class Ring(Vhost):
     def testpmd_vdevs(self):
         return [self._devargs(i, "server") for i in range(2)]
 
+    def setup(self, system_dir):
+        self.sockets = [os.path.join(system_dir, f"memif{i}.sock") for i in range(2)]
+        self.client = None
+
     def generator(self, flows, size, work, tag):
-        return Generator([self._devargs(i, "client") for i in range(2)], flows, size, work, tag)
+        """One client connection for all the runs on one switch start: DPDK 22.11's memif server
+        accepts no second client once the first has disconnected (its listening socket is no
+        longer served: "Failed to connect socket" in the next generator's log, for good, with
+        our switch and testpmd alike). Each run is a measurement window of the same generator."""
+        if self.client is None:
+            self.client = MemifClient(Generator([self._devargs(i, "client") for i in range(2)],
+                                                flows, size, work, tag), (flows, size))
+        elif self.client.key != (flows, size):
+            raise BenchError("--topology ring: one client per switch start (DPDK 22.11 memif), "
+                             "so one --size per invocation")
+        return self.client
+
+    def teardown(self):
+        if getattr(self, "client", None) is not None:
+            self.client.close()
+            self.client = None
+
+
+class MemifClient:
+    """The generator of a ring topology, kept connected from its first run to the switch's
+    teardown: start() starts it only once (later runs get a fresh warm-up), stop() is left to
+    close(). A generator that ended its process with its window (vsgen) cannot be reused."""
+
+    def __init__(self, gen, key):
+        self.gen, self.key, self.started = gen, key, False
+
+    def start(self):
+        if self.started:
+            if self.gen.proc is not None and self.gen.proc.poll() is not None:
+                raise BenchError("--topology ring: the generator exits after a window and the "
+                                 "memif server takes no second client (DPDK 22.11): use --runs 1")
+            return
+        self.started = True
+        self.gen.start()
+
+    def stop(self):
+        pass  # close(), at the switch's teardown
+
+    def close(self):
+        self.gen.stop()
+
+    def __getattr__(self, name):  # begin, end, extra, pid: the generator's own
+        return getattr(self.gen, name)
 
 
 def netns_stat(ns, dev, counter):

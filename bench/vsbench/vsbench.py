@@ -2,19 +2,24 @@
 """vsbench: packet rate of the switch, side by side with peers, on this machine.
 
 For every rule set, packet size and flow count it starts the switch under test (our vswitchd, or
-a peer: Open vSwitch with DPDK, dpdk-testpmd io-forward) in a scratch directory, installs the
-rules with ovs-ofctl, and runs a dpdk-testpmd flowgen generator against it --runs times for
---duration seconds each. Per run it records the forwarded and offered rates, the switch's busy
-PMD cycles per packet and cache hit rates (dpif-netdev/pmd-stats-show), upcalls, loss, the CPU
-load of other users of the machine (/proc/stat minus our processes), and whether the generator
-rather than the switch was the bottleneck. Reports median and spread, and ratios to the peers.
+a peer: Open vSwitch with DPDK or its userspace datapath, the Linux bridge, dpdk-testpmd
+io-forward) in a scratch directory on a topology (topology.py: vhost-user, memif "ring", veth
+between two network namespaces), installs the rules with ovs-ofctl, and runs a traffic generator
+against it --runs times for --duration seconds each (veth: then iperf3 TCP as long). Per run
+it records the forwarded and offered rates, the switch's busy PMD cycles per packet and cache
+hit rates (dpif-netdev/pmd-stats-show), upcalls, loss, the CPU load of other users of the machine
+(/proc/stat minus our processes), and whether the generator rather than the switch was the
+bottleneck. Reports median and spread, and ratios to the peers.
 
   vsbench --topology vhost --rules portfwd --size 64 --flows 1,1000 --peer testpmd \\
           --peer ovs-dpdk --duration 10 --runs 3 [--json] [--plot out.png]
+  vsbench --topology veth --rules normal --peer ovs --peer linux-bridge --runs 3 --duration 5
   vsbench --micro [--json]      # the Google Benchmark micro-benchmarks
   vsbench --report out.json [--plot out.png]   # a saved --json run as a Markdown table
 
-Needs root (DPDK, vhost-user sockets). Exit: 0 done, 1 a step failed, 2 usage."""
+Needs root (DPDK, vhost-user sockets, namespaces). Finds vswitchd and appctl in $VS_BIN_DIR
+(default build/bin). Exit: 0 done, 1 a step failed, 2 usage (also a --peer the --topology cannot
+carry: ovs and linux-bridge need veth; ovs-dpdk cannot do ring, see topology.py)."""
 
 import argparse
 import json
@@ -115,6 +120,10 @@ def parse_args(argv):
         ap.error("--runs and --duration must be positive")
     if any(s < 60 or s > 1518 for s in args.size):
         ap.error("--size must be 60..1518")
+    if args.topology == "ring" and (len(args.size) > 1 or (
+            args.generator == "vsgen" and args.runs > 1)):
+        # DPDK 22.11's memif server takes one client per switch start (topology.py).
+        ap.error("--topology ring takes one --size per invocation (and --runs 1 with vsgen)")
     for peer in args.peer:  # e.g. the Linux bridge has no DPDK ports: veth only
         if peer not in PEERS[args.topology]:
             why = WHY_NOT.get((peer, args.topology)) or WHY_NOT.get(peer, "")
