@@ -135,9 +135,10 @@ MeterVerdict MeterStore::Slot::charge(uint32_t size, uint64_t now_tsc) {
         Band& b = bands[i];
         if (elapsed != 0) {
             const uint64_t dt = std::min(elapsed, b.fill_tsc);
-            const auto add =
-                static_cast<uint64_t>((static_cast<unsigned __int128>(dt) * b.mult) >> 32);
-            b.tokens = std::min(b.capacity, b.tokens + add);
+            // Fractions carry over, so frequent small refills do not round the rate down.
+            const unsigned __int128 fixed = static_cast<unsigned __int128>(dt) * b.mult + b.frac;
+            b.frac = static_cast<uint64_t>(fixed & 0xffffffffu);
+            b.tokens = std::min(b.capacity, b.tokens + static_cast<uint64_t>(fixed >> 32));
         }
         if (b.tokens >= cost) {
             b.tokens -= cost;

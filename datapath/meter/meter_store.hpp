@@ -93,6 +93,7 @@ class MeterStore {
         uint64_t mult = 0;      // tokens per TSC cycle, << 32
         uint64_t capacity = 0;  // tokens
         uint64_t tokens = 0;
+        uint64_t frac = 0;      // the fraction of a token refilled so far, << 32
         uint64_t fill_tsc = 0;  // cycles to fill from empty: longer gaps are clamped to it
         uint32_t rate = 0;
         bool drop = true;
