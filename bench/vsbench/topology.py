@@ -218,9 +218,10 @@ class Veth(Vhost):
         rules, which match only the generator's destinations and drop everything else)."""
         if getattr(system, "rules", None) == "l3":
             return {"tcp_gbps": None}
-        log = os.path.join(self.work, "iperf3-server.log")
-        server = start(["ip", "netns", "exec", self.ns[1], "iperf3", "-s", "-1", "--forceflush", "-B",
-                        f"{VETH_NET}2", "-p", str(IPERF_PORT)], log)
+        self.iperf_runs = getattr(self, "iperf_runs", 0) + 1
+        log = os.path.join(self.work, f"iperf3-server-{self.iperf_runs}.log")  # fresh: "listening"
+        server = start(["ip", "netns", "exec", self.ns[1], "iperf3", "-s", "-1", "--forceflush",
+                        "-B", f"{VETH_NET}2", "-p", str(IPERF_PORT)], log)
         try:
             # -s -1 serves one client and exits; wait until it listens.
             wait_for(lambda: server.poll() is not None or "listening" in tail(log, 400), 10,
