@@ -121,19 +121,30 @@ bool rule_outputs_to(const OfRule& rule, uint32_t port) {
 
 namespace {
 
+// 64-bit hashes instead of byte-string keys: a flow-mod or a lookup then allocates nothing
+// for its key (the strings were a third of a flow-mod stream's time). Hash collisions are
+// resolved by comparing the rules themselves.
+uint64_t mix(uint64_t h, uint64_t word) {
+    h = (h ^ word) * 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 32);
+}
+
+uint64_t words_hash(const uint64_t* words, uint64_t extra, uint64_t seed) {
+    uint64_t h = mix(seed, extra);
+    for (size_t w = 0; w < FlowKey::kWords; ++w)
+        h = mix(h, words[w]);
+    return h;
+}
+
+// A masked key (with its masked metadata) as a tuple-space subtable hashes it.
+uint64_t masked_key_hash(const FlowKey& masked, uint64_t metadata) {
+    return words_hash(masked.words(), metadata, 0x9e3779b97f4a7c15ULL);
+}
+
 // The identity of a rule within its table: priority and match.
-std::string rule_key(uint16_t priority, const OfMatch& m) {
-    std::string key(sizeof priority + sizeof m.key + sizeof m.mask + 2 * sizeof(uint64_t), '\0');
-    char* p = key.data();
-    std::memcpy(p, &priority, sizeof priority);
-    p += sizeof priority;
-    std::memcpy(p, &m.key, sizeof m.key);
-    p += sizeof m.key;
-    std::memcpy(p, &m.mask, sizeof m.mask);
-    p += sizeof m.mask;
-    std::memcpy(p, &m.metadata, sizeof m.metadata);
-    std::memcpy(p + sizeof m.metadata, &m.metadata_mask, sizeof m.metadata_mask);
-    return key;
+uint64_t rule_hash(uint16_t priority, const OfMatch& m) {
+    const uint64_t h = words_hash(m.key.words(), m.metadata, priority);
+    return words_hash(m.mask.words(), m.metadata_mask, h);
 }
 
 }  // namespace
@@ -143,18 +154,102 @@ FlowTables::FlowTables()
       index_(kNumTables),
       lookups_(kNumTables),
       matches_(kNumTables),
-      subtables_(kNumTables),
-      dirty_(kNumTables, true) {
+      subtables_(kNumTables) {
     auto normal = std::make_shared<OfRule>();
     of13::InstructionApplyActions apply;  // (built step by step: GCC 12 warns otherwise)
     apply.actions.emplace_back(of13::ActionOutput{of13::port_no::kNormal, 0});
     normal->instructions.emplace_back(std::move(apply));
-    index_[0].emplace(rule_key(0, normal->match), normal);
+    link(normal);
     tables_[0].push_back(std::move(normal));
 }
 
-void FlowTables::unindex(const OfRule& rule) {
-    index_[rule.table_id].erase(rule_key(rule.priority, rule.match));
+namespace {
+
+// A rule's match as its subtable keys it: the key (already masked) and the masked metadata.
+uint64_t rule_subtable_hash(const OfMatch& m) {
+    return masked_key_hash(m.key, m.metadata & m.metadata_mask);
+}
+
+}  // namespace
+
+void FlowTables::sort_subtables(std::vector<Subtable>& subs) {
+    std::stable_sort(subs.begin(), subs.end(), [](const Subtable& a, const Subtable& b) {
+        return a.max_priority > b.max_priority;
+    });
+}
+
+std::vector<FlowTables::Subtable>::iterator FlowTables::subtable_of(const OfRule& rule) {
+    auto& subs = subtables_[rule.table_id];
+    return std::find_if(subs.begin(), subs.end(), [&](const Subtable& st) {
+        return st.mask == rule.match.mask && st.metadata_mask == rule.match.metadata_mask;
+    });
+}
+
+void FlowTables::link(const RulePtr& rule) {
+    index_[rule->table_id].emplace(rule_hash(rule->priority, rule->match), rule);
+    auto& subs = subtables_[rule->table_id];
+    auto st = subtable_of(*rule);
+    if (st == subs.end()) {
+        subs.push_back({rule->match.mask, rule->match.metadata_mask, rule->priority, {}, {}});
+        st = subs.end() - 1;
+    }
+    ++st->priorities[rule->priority];
+    auto& bucket = st->rules[rule_subtable_hash(rule->match)];
+    bucket.insert(
+        std::partition_point(bucket.begin(), bucket.end(),
+                             [&](const RulePtr& r) { return r->priority >= rule->priority; }),
+        rule);
+    if (st->priorities.size() == 1 || rule->priority > st->max_priority) {
+        st->max_priority = std::max(st->max_priority, rule->priority);
+        sort_subtables(subs);
+    }
+}
+
+void FlowTables::unlink(const OfRule& rule) {
+    auto& index = index_[rule.table_id];
+    auto [it, end] = index.equal_range(rule_hash(rule.priority, rule.match));
+    for (; it != end; ++it) {
+        if (it->second.get() == &rule) {
+            index.erase(it);
+            break;
+        }
+    }
+    auto& subs = subtables_[rule.table_id];
+    auto st = subtable_of(rule);
+    if (st == subs.end()) return;
+    if (auto b = st->rules.find(rule_subtable_hash(rule.match)); b != st->rules.end()) {
+        std::erase_if(b->second, [&](const RulePtr& r) { return r.get() == &rule; });
+        if (b->second.empty()) st->rules.erase(b);
+    }
+    auto p = st->priorities.find(rule.priority);
+    if (p == st->priorities.end() || --p->second > 0) return;
+    st->priorities.erase(p);
+    if (st->priorities.empty()) {
+        subs.erase(st);
+    } else if (st->priorities.rbegin()->first != st->max_priority) {
+        st->max_priority = st->priorities.rbegin()->first;
+        sort_subtables(subs);
+    }
+}
+
+void FlowTables::relink(const RulePtr& old_rule, const RulePtr& new_rule) {
+    if (RulePtr* slot = indexed(old_rule->table_id, old_rule->priority, old_rule->match))
+        *slot = new_rule;
+    auto st = subtable_of(*old_rule);
+    if (st == subtables_[old_rule->table_id].end()) return;
+    if (auto b = st->rules.find(rule_subtable_hash(old_rule->match)); b != st->rules.end()) {
+        for (RulePtr& r : b->second) {
+            if (r == old_rule) r = new_rule;
+        }
+    }
+}
+
+RulePtr* FlowTables::indexed(uint8_t table, uint16_t priority, const OfMatch& match) {
+    auto [it, end] = index_[table].equal_range(rule_hash(priority, match));
+    for (; it != end; ++it) {
+        if (it->second->priority == priority && it->second->match == match) return &it->second;
+    }
+    return nullptr;
 }
 
 bool FlowTables::selected(const OfRule& rule, const RuleFilter& filter) const {
@@ -203,21 +298,21 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
             rule->flags = fm.flags;
             rule->instructions = fm.instructions;
             rule->created_ms = now_ms;
-            RulePtr& indexed = index_[fm.table_id][rule_key(fm.priority, match)];
-            if (indexed) {
+            if (RulePtr* same = indexed(fm.table_id, fm.priority, match)) {
                 // An identical rule is replaced; its counters carry over unless RESET_COUNTS.
                 if (!(fm.flags & of13::flow_mod_flags::kResetCounts)) {
-                    rule->packets = indexed->packets;
-                    rule->bytes = indexed->bytes;
+                    rule->packets = (*same)->packets;
+                    rule->bytes = (*same)->bytes;
                 }
-                *std::find(table.begin(), table.end(), indexed) = rule;
-                indexed = std::move(rule);
+                const RulePtr old = *same;
+                relink(old, rule);
+                *std::find(table.begin(), table.end(), old) = std::move(rule);
             } else {
                 // After the rules of the same priority (sorted highest first).
                 auto pos = std::partition_point(table.begin(), table.end(), [&](const RulePtr& r) {
                     return r->priority >= fm.priority;
                 });
-                indexed = rule;
+                link(rule);
                 table.insert(pos, std::move(rule));
             }
             break;
@@ -235,7 +330,7 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
                     changed->instructions = fm.instructions;
                     if (fm.flags & of13::flow_mod_flags::kResetCounts)
                         changed->packets = changed->bytes = 0;
-                    index_[r->table_id][rule_key(r->priority, r->match)] = changed;
+                    relink(r, changed);
                     r = std::move(changed);
                 }
             }
@@ -251,7 +346,7 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
                                      rule_outputs_to(*r, fm.out_port) &&
                                      (r->cookie & fm.cookie_mask) == (fm.cookie & fm.cookie_mask)
                                : selected(*r, filter);
-                    if (gone) unindex(*r);
+                    if (gone) unlink(*r);
                     if (gone && removed) removed->push_back({r, RemovalReason::kDelete});
                     return gone;
                 });
@@ -262,57 +357,29 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
             return flow_mod_failed(of13::FlowModFailedCode::kBadCommand);
     }
     ++version_;
-    std::fill(dirty_.begin(), dirty_.end(), true);
     return std::nullopt;
-}
-
-namespace {
-
-std::string masked_key(const FlowKey& key, const FlowMask& mask, uint64_t metadata) {
-    const FlowKey m = apply_mask(key, mask);
-    std::string bytes(sizeof m + sizeof metadata, '\0');
-    std::memcpy(bytes.data(), &m, sizeof m);
-    std::memcpy(bytes.data() + sizeof m, &metadata, sizeof metadata);
-    return bytes;
-}
-
-}  // namespace
-
-void FlowTables::rebuild(uint8_t table) const {
-    std::vector<Subtable>& subs = subtables_[table];
-    subs.clear();
-    // tables_ is sorted by priority (highest first), so each bucket's list stays sorted.
-    for (const RulePtr& r : tables_[table]) {
-        auto it = std::find_if(subs.begin(), subs.end(), [&](const Subtable& st) {
-            return st.mask == r->match.mask && st.metadata_mask == r->match.metadata_mask;
-        });
-        if (it == subs.end()) {
-            subs.push_back({r->match.mask, r->match.metadata_mask, r->priority, {}});
-            it = subs.end() - 1;
-        }
-        it->max_priority = std::max(it->max_priority, r->priority);
-        it->rules[masked_key(r->match.key, r->match.mask, r->match.metadata)].push_back(r);
-    }
-    std::stable_sort(subs.begin(), subs.end(), [](const Subtable& a, const Subtable& b) {
-        return a.max_priority > b.max_priority;
-    });
-    dirty_[table] = false;
 }
 
 RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
                            uint64_t& metadata_looked) const {
     ++lookups_[table];
-    if (dirty_[table]) rebuild(table);
     RulePtr best;
     for (const Subtable& st : subtables_[table]) {
         if (best && st.max_priority <= best->priority) break;  // nothing here can win
         for (size_t w = 0; w < FlowKey::kWords; ++w)
             looked.words()[w] |= st.mask.words()[w];
         metadata_looked |= st.metadata_mask;
-        auto it = st.rules.find(masked_key(key, st.mask, metadata & st.metadata_mask));
+        const FlowKey masked = apply_mask(key, st.mask);
+        const uint64_t masked_metadata = metadata & st.metadata_mask;
+        auto it = st.rules.find(masked_key_hash(masked, masked_metadata));
         if (it == st.rules.end()) continue;
-        const RulePtr& candidate = it->second.front();
-        if (!best || candidate->priority > best->priority) best = candidate;
+        for (const RulePtr& candidate : it->second) {  // highest priority first
+            if (candidate->match.key == masked &&
+                (candidate->match.metadata & candidate->match.metadata_mask) == masked_metadata) {
+                if (!best || candidate->priority > best->priority) best = candidate;
+                break;
+            }
+        }
     }
     if (best) ++matches_[table];
     return best;
@@ -331,7 +398,7 @@ void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>&
                 const auto* apply = std::get_if<of13::InstructionApplyActions>(&i);
                 const auto* write = std::get_if<of13::InstructionWriteActions>(&i);
                 if ((apply && uses(apply->actions)) || (write && uses(write->actions))) {
-                    unindex(*r);
+                    unlink(*r);
                     removed.push_back({r, RemovalReason::kGroupDelete});
                     return true;
                 }
@@ -340,20 +407,18 @@ void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>&
         });
     }
     ++version_;
-    std::fill(dirty_.begin(), dirty_.end(), true);
 }
 
 void FlowTables::remove_meter_users(uint32_t meter_id, std::vector<RemovedRule>& removed) {
     for (auto& table : tables_) {
         std::erase_if(table, [&](const RulePtr& r) {
             if (rule_meter(*r) != meter_id) return false;
-            unindex(*r);
+            unlink(*r);
             removed.push_back({r, RemovalReason::kDelete});  // 1.3 has no METER_DELETE reason
             return true;
         });
     }
     ++version_;
-    std::fill(dirty_.begin(), dirty_.end(), true);
 }
 
 std::vector<RemovedRule> FlowTables::expire(uint64_t now_ms) {
@@ -362,22 +427,19 @@ std::vector<RemovedRule> FlowTables::expire(uint64_t now_ms) {
         std::erase_if(table, [&](const RulePtr& r) {
             const uint64_t last = std::max(r->used_ms, r->created_ms);
             if (r->hard_timeout && now_ms - r->created_ms >= r->hard_timeout * 1000ULL) {
-                unindex(*r);
+                unlink(*r);
                 out.push_back({r, RemovalReason::kHardTimeout});
                 return true;
             }
             if (r->idle_timeout && now_ms - last >= r->idle_timeout * 1000ULL) {
-                unindex(*r);
+                unlink(*r);
                 out.push_back({r, RemovalReason::kIdleTimeout});
                 return true;
             }
             return false;
         });
     }
-    if (!out.empty()) {
-        ++version_;
-        std::fill(dirty_.begin(), dirty_.end(), true);
-    }
+    if (!out.empty()) ++version_;
     return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,10 +107,12 @@ class FlowTables {
     std::vector<std::vector<RulePtr>> tables_;  // each sorted by priority, highest first
     // Per table: (priority, match) -> the rule, so adding or replacing a rule does not scan the
     // table (100 000 flow-mods must not cost 10^10 comparisons).
-    std::vector<std::unordered_map<std::string, RulePtr>> index_;
-    void unindex(const OfRule& rule);
+    // Keyed by a hash of (priority, match); equal hashes are told apart by the rules.
+    std::vector<std::unordered_multimap<uint64_t, RulePtr>> index_;
+    RulePtr* indexed(uint8_t table, uint16_t priority, const OfMatch& match);
     mutable std::vector<uint64_t> lookups_, matches_;
-    // Lookup structure per table, rebuilt on the first lookup after a change: the rules
+    // Lookup structure per table, kept up to date by every change (a lazy rebuild of the
+    // whole table on the next lookup made a flow-mod stream with traffic quadratic): the rules
     // grouped by mask (tuple space search), each group a hash of masked key -> rules by
     // priority, groups in order of their highest priority. A lookup probes a group with one
     // hash and stops at the first group that cannot beat the best match so far; only the
@@ -118,11 +121,19 @@ class FlowTables {
         FlowMask mask;
         uint64_t metadata_mask = 0;
         uint16_t max_priority = 0;
-        std::unordered_map<std::string, std::vector<RulePtr>> rules;  // highest priority first
+        std::map<uint16_t, uint32_t> priorities;  // rules per priority
+        // Masked key hash -> rules, highest priority first (equal hashes of different keys
+        // share a list; a lookup compares the keys).
+        std::unordered_map<uint64_t, std::vector<RulePtr>> rules;
     };
-    mutable std::vector<std::vector<Subtable>> subtables_;
-    mutable std::vector<bool> dirty_;
-    void rebuild(uint8_t table) const;
+    std::vector<std::vector<Subtable>> subtables_;
+    std::vector<Subtable>::iterator subtable_of(const OfRule& rule);
+    static void sort_subtables(std::vector<Subtable>& subs);
+    // Adds `rule` to the index and its subtable / takes it out / puts `new_rule` in the place of
+    // `old_rule`, which has the same priority and match.
+    void link(const RulePtr& rule);
+    void unlink(const OfRule& rule);
+    void relink(const RulePtr& old_rule, const RulePtr& new_rule);
     GroupExists group_exists_;
     MeterExists meter_exists_;
     uint64_t version_ = 0;
