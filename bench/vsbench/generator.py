@@ -147,9 +147,10 @@ LATENCY_KEYS = ("p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns")
 
 
 class VsgenGenerator:
-    """One vsgen process, same interface as TestpmdGenerator. It runs from start() to stop();
-    begin() (SIGUSR1) and end() (SIGUSR2) bound the measured window, after which it prints its
-    report and idles until stop(). extra() holds what testpmd cannot measure (latency, its busy share)."""
+    """One vsgen process, same interface as TestpmdGenerator. It sends from start() to stop();
+    each begin() (SIGUSR1) and end() (SIGUSR2) bound one measured window, at whose end it prints
+    one JSON line (so one process serves several runs, as the ring topology needs). extra()
+    holds what testpmd cannot measure (latency, its busy share)."""
 
     def __init__(self, vdevs, flows, size, work, tag):
         self.prefix = f"vsbench-vsgen-{os.getpid()}-{tag}"
@@ -197,17 +198,17 @@ class VsgenGenerator:
             return f.read()
 
     def begin(self):
+        started = self._read().count("vsgen: window start")
         self.proc.send_signal(signal.SIGUSR1)
-        wait_for(lambda: self._check_alive() or "vsgen: window start" in self._read(), 10,
-                 "vsgen's window start")
+        wait_for(lambda: self._check_alive() or
+                 self._read().count("vsgen: window start") > started, 10, "vsgen's window start")
 
     def end(self):
+        reports = self._read_out().count("\n")
         self.proc.send_signal(signal.SIGUSR2)
-        # It prints its report and stays, idle, until stop(): its CPU time is still readable.
-        wait_for(lambda: self._check_alive() or os.path.getsize(self.out) > 0, 15,
+        # One line per window; it keeps sending until the next window or stop().
+        wait_for(lambda: self._check_alive() or self._read_out().count("\n") > reports, 15,
                  "vsgen's report")
-        wait_for(lambda: self._check_alive() or self._read_out().endswith("\n"), 5,
-                 "vsgen's whole report")
         try:
             self.report = json.loads(self._read_out().strip().splitlines()[-1])
         except (ValueError, IndexError):

@@ -15,13 +15,15 @@ constexpr uint32_t kMaxBurst = 64;
 }
 
 TrafficLoop::TrafficLoop(const Options& opts, std::vector<uint16_t> tx_ports,
-                         std::vector<uint16_t> rx_ports, rte_mempool* pool, Controls& controls)
+                         std::vector<uint16_t> rx_ports, rte_mempool* pool, Controls& controls,
+                         Report report)
     : opts_(opts),
       tx_ports_(std::move(tx_ports)),
       rx_ports_(std::move(rx_ports)),
       pool_(pool),
       controls_(controls),
-      writer_(opts) {
+      writer_(opts),
+      report_(std::move(report)) {
     FlowSequence base(opts);
     for (size_t k = 0; k < tx_ports_.size(); k++) {
         sequences_.push_back(base.offset(static_cast<uint32_t>(k * 7919 * 131)));
@@ -90,81 +92,97 @@ uint32_t TrafficLoop::receive(uint16_t port, PortCounters& c) {
     return n;
 }
 
-LoopResult TrafficLoop::run() {
+void TrafficLoop::start_window(uint64_t now) {
+    for (size_t p = 0; p < counters_.size(); p++) {
+        counters_[p] = PortCounters{static_cast<uint16_t>(p)};
+    }
+    result_ = LoopResult{};
+    busy_cycles_ = 0;
+    window_start_ = rate_start_ = now;
+    offered_ = 0;
+    std::fprintf(stderr, "vsgen: window start\n");
+    std::fflush(stderr);
+}
+
+void TrafficLoop::end_window(uint64_t now, bool interrupted) {
+    result_.interrupted = interrupted;
+    result_.window_cycles = now - window_start_;
+    result_.busy_cycles = busy_cycles_;
+    for (uint16_t p : rx_ports_)
+        result_.ports.push_back(counters_[p]);
+    for (uint16_t p : tx_ports_) {
+        bool seen = false;
+        for (const auto& c : result_.ports)
+            seen = seen || c.port_id == p;
+        if (!seen) result_.ports.push_back(counters_[p]);
+    }
+    report_(result_);
+}
+
+uint32_t TrafficLoop::send_all(uint64_t now, bool stamp, double pkts_per_cycle) {
+    uint32_t moved = 0;
+    for (size_t k = 0; k < tx_ports_.size(); k++) {
+        uint32_t budget = opts_.burst;
+        if (opts_.rate_pps != 0) {
+            auto allowed =
+                static_cast<uint64_t>(static_cast<double>(now - rate_start_) * pkts_per_cycle);
+            budget =
+                allowed > offered_
+                    ? static_cast<uint32_t>(std::min<uint64_t>(allowed - offered_, opts_.burst))
+                    : 0;
+        }
+        uint32_t built = send(k, budget, now, stamp, counters_[tx_ports_[k]]);
+        offered_ += built;
+        moved += built;
+    }
+    return moved;
+}
+
+void TrafficLoop::run() {
     const uint64_t hz = rte_get_tsc_hz();
     const bool stamp = opts_.latency_every > 0;
     const double pkts_per_cycle = static_cast<double>(opts_.rate_pps) / static_cast<double>(hz);
-    std::vector<PortCounters> counters(RTE_MAX_ETHPORTS);
-    auto reset = [&] {
-        for (size_t p = 0; p < counters.size(); p++)
-            counters[p] = PortCounters{static_cast<uint16_t>(p)};
-        result_ = LoopResult{};
-    };
-    reset();
+    const auto window_cycles = static_cast<uint64_t>(opts_.duration_s * static_cast<double>(hz));
     const uint64_t start = rte_rdtsc();
     const uint64_t warm_end =
         start + static_cast<uint64_t>(opts_.warmup_s * static_cast<double>(hz));
-    const auto window_cycles = static_cast<uint64_t>(opts_.duration_s * static_cast<double>(hz));
-    uint64_t end = UINT64_MAX;
-    uint64_t rate_start = start;
-    uint64_t offered = 0;  // packets built since rate_start (sent or refused)
-    uint64_t busy = 0;
+    counters_.assign(RTE_MAX_ETHPORTS, PortCounters{});
+    rate_start_ = start;
     bool measuring = false;
+    bool reported = false;
     bool receiving = false;
-    uint64_t window_start = 0;
+    uint64_t end = UINT64_MAX;
     uint64_t now = start;
     while (!controls_.stop.load(std::memory_order_relaxed)) {
         now = rte_rdtsc();
-        if (!measuring && (opts_.start_on_signal ? controls_.begin.load(std::memory_order_relaxed)
-                                                 : now >= warm_end)) {
-            reset();
-            busy = 0;
+        if (!measuring &&
+            (opts_.start_on_signal ? controls_.begin.exchange(false) : now >= warm_end)) {
+            start_window(now);
             measuring = true;
-            window_start = rate_start = now;
             end = now + window_cycles;
-            offered = 0;
-            std::fprintf(stderr, "vsgen: window start\n");
-            std::fflush(stderr);
         }
-        if (measuring && (now >= end || controls_.end.load(std::memory_order_relaxed))) break;
-        uint32_t moved = 0;
-        if (!opts_.rx_only) {
-            for (size_t k = 0; k < tx_ports_.size(); k++) {
-                uint32_t budget = opts_.burst;
-                if (opts_.rate_pps != 0) {
-                    auto allowed = static_cast<uint64_t>(static_cast<double>(now - rate_start) *
-                                                         pkts_per_cycle);
-                    budget = allowed > offered ? static_cast<uint32_t>(std::min<uint64_t>(
-                                                     allowed - offered, opts_.burst))
-                                               : 0;
-                }
-                uint32_t built = send(k, budget, now, stamp, counters[tx_ports_[k]]);
-                offered += built;
-                moved += built;
-            }
+        if (measuring && (now >= end || (controls_.end.load(std::memory_order_relaxed) &&
+                                         controls_.end.exchange(false)))) {
+            end_window(now, false);
+            measuring = false;
+            reported = true;
+            if (!opts_.start_on_signal) return;
         }
+        uint32_t moved = opts_.rx_only ? 0 : send_all(now, stamp, pkts_per_cycle);
         uint32_t received = 0;
         for (uint16_t p : rx_ports_)
-            received += receive(p, counters[p]);
+            received += receive(p, counters_[p]);
         if (received != 0 && !receiving) {
             receiving = true;
             std::fprintf(stderr, "vsgen: receiving\n");
             std::fflush(stderr);
         }
-        if (moved + received != 0) busy += rte_rdtsc() - now;
+        if (moved + received != 0) busy_cycles_ += rte_rdtsc() - now;
     }
-    result_.interrupted = controls_.stop.load(std::memory_order_relaxed);
-    result_.window_cycles = measuring ? now - window_start : 0;
-    result_.busy_cycles = busy;
-    for (uint16_t p : rx_ports_)
-        result_.ports.push_back(counters[p]);
-    for (uint16_t p : tx_ports_) {
-        bool seen = false;
-        for (const auto& c : result_.ports)
-            seen = seen || c.port_id == p;
-        if (!seen) result_.ports.push_back(counters[p]);
+    if (measuring || !reported) {
+        if (!measuring) start_window(now);
+        end_window(now, true);
     }
-    return result_;
 }
 
 }  // namespace vs::vsgen

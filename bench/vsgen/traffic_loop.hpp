@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "bench/vsgen/flow_set.hpp"
@@ -43,15 +44,22 @@ struct Controls {
 
 class TrafficLoop {
   public:
-    TrafficLoop(const Options& opts, std::vector<uint16_t> tx_ports, std::vector<uint16_t> rx_ports,
-                rte_mempool* pool, Controls& controls);
+    using Report = std::function<void(const LoopResult&)>;
 
-    // Warmup, then the measured window; returns what happened in the window.
-    LoopResult run();
+    TrafficLoop(const Options& opts, std::vector<uint16_t> tx_ports, std::vector<uint16_t> rx_ports,
+                rte_mempool* pool, Controls& controls, Report report);
+
+    // Sends and receives until stopped. Windows: after --warmup for --duration, then returns; or
+    // with --start-on-signal from each SIGUSR1 to the next SIGUSR2 (or --duration), traffic going
+    // on between them. Each window ends with report(); an interrupted one (or none) too.
+    void run();
 
   private:
     uint32_t send(size_t k, uint32_t budget, uint64_t now, bool stamp, PortCounters& c);
     uint32_t receive(uint16_t port, PortCounters& c);
+    uint32_t send_all(uint64_t now, bool stamp, double pkts_per_cycle);
+    void start_window(uint64_t now);
+    void end_window(uint64_t now, bool interrupted);
 
     const Options& opts_;
     std::vector<uint16_t> tx_ports_;
@@ -60,7 +68,13 @@ class TrafficLoop {
     Controls& controls_;
     PacketWriter writer_;
     std::vector<FlowSequence> sequences_;  // one per sending port
+    Report report_;
+    std::vector<PortCounters> counters_;  // by port id
     LoopResult result_;
+    uint64_t window_start_ = 0;
+    uint64_t busy_cycles_ = 0;
+    uint64_t rate_start_ = 0;
+    uint64_t offered_ = 0;  // packets built since rate_start_ (sent or refused)
     uint32_t stamp_countdown_ = 1;
 };
 

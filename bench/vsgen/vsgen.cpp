@@ -86,14 +86,37 @@ void setup_port(uint16_t port, rte_mempool* pool) {
     (void)rte_eth_promiscuous_enable(port);  // not every virtual device has it
 }
 
-struct LaunchArgs {
-    TrafficLoop* loop;
-    LoopResult result;
-};
+bool link_up(uint16_t port) {
+    rte_eth_link link{};
+    return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+// Waits until every port's link is up (a memif client or virtio-user port is up once its peer
+// accepted it). A memif client that connected before its server was ready stays down for good:
+// restarting the port makes it connect again. Gives up after a while and sends anyway.
+void wait_for_links(const std::vector<uint16_t>& ports) {
+    constexpr int kTries = 300;  // 10 ms apart
+    for (int i = 1; i <= kTries && !g_controls.stop.load(); i++) {
+        bool all_up = true;
+        for (uint16_t port : ports) {
+            if (link_up(port)) continue;
+            all_up = false;
+            if (i % 100 == 0) {
+                (void)rte_eth_dev_stop(port);
+                (void)rte_eth_dev_start(port);
+            }
+        }
+        if (all_up) return;
+        usleep(10000);
+    }
+    std::fprintf(stderr, "vsgen: a port's link is still down, sending anyway\n");
+}
+
+std::atomic<bool> g_loop_done{false};
 
 int run_loop(void* arg) {
-    auto* a = static_cast<LaunchArgs*>(arg);
-    a->result = a->loop->run();
+    static_cast<TrafficLoop*>(arg)->run();
+    g_loop_done.store(true);
     return 0;
 }
 
@@ -201,21 +224,22 @@ int run(int argc, char** argv) {
         throw std::runtime_error("mbuf pool: " + std::string(rte_strerror(rte_errno)));
     for (uint16_t port : all)
         setup_port(port, pool);
+    wait_for_links(all);
 
-    TrafficLoop loop(opts, tx, all, pool, g_controls);
-    LaunchArgs args{&loop, {}};
+    // One JSON line per window, written by the traffic lcore as the window ends.
+    TrafficLoop loop(opts, tx, all, pool, g_controls, [&](const LoopResult& r) {
+        std::cout << report(opts, r, tx).dump() << std::endl;
+    });
     unsigned worker = rte_get_next_lcore(-1, 1, 0);
     if (worker < RTE_MAX_LCORE) {
-        rte_eal_remote_launch(run_loop, &args, worker);
-        rte_eal_mp_wait_lcore();
+        rte_eal_remote_launch(run_loop, &loop, worker);
+        // Sleep rather than spin: the main lcore's core may be the switch's.
+        while (!g_loop_done.load())
+            usleep(10000);
+        rte_eal_wait_lcore(worker);
     } else {
-        run_loop(&args);
+        run_loop(&loop);
     }
-    std::cout << report(opts, args.result, tx).dump() << std::endl;
-    // Signal-driven runs stay (idle) until told to go, so whoever drives them can still read this
-    // process's CPU time after the window.
-    while (opts.start_on_signal && !args.result.interrupted && !g_controls.stop.load())
-        usleep(10000);
     for (uint16_t port : all) {
         (void)rte_eth_dev_stop(port);
         (void)rte_eth_dev_close(port);

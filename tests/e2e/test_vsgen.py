@@ -149,6 +149,52 @@ class VsgenAgainstTestpmd(unittest.TestCase):
         self.assertLess(r["window_s"], 30)
 
 
+    def test_signal_windows_repeat(self):
+        """--start-on-signal: SIGUSR1 opens a window, SIGUSR2 closes it with one JSON line,
+        traffic goes on in between and the next SIGUSR1 opens another (vsbench's runs)."""
+        out = os.path.join(tempfile.mkdtemp(prefix="vs-vsgen-out-"), "out.json")
+        self.addCleanup(shutil.rmtree, os.path.dirname(out), ignore_errors=True)
+        with open(out, "w") as f:
+            proc = subprocess.Popen([VSGEN, *self.eal(), "--", "--flows", "10",
+                                     "--start-on-signal", "--duration", "60"], stdout=f,
+                                    stderr=subprocess.PIPE, text=True)
+        try:
+            def read_out():
+                with open(out) as f:
+                    return f.read()
+
+            def wait_stderr(text):
+                deadline = time.time() + 20
+                while time.time() < deadline:
+                    line = proc.stderr.readline()
+                    if text in line:
+                        return
+                    if not line and proc.poll() is not None:
+                        break
+                self.fail(f"no '{text}' from vsgen")
+
+            wait_stderr("vsgen: receiving")
+            for n in (1, 2):
+                proc.send_signal(signal.SIGUSR1)
+                wait_stderr("vsgen: window start")
+                time.sleep(0.5)
+                proc.send_signal(signal.SIGUSR2)
+                wait_for(lambda: read_out().count("\n") == n, timeout=10, what=f"report {n}")
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=15)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 0)
+        reports = [json.loads(line) for line in read_out().splitlines()]
+        self.assertEqual(len(reports), 2)  # SIGTERM between windows adds none
+        for r in reports:
+            self.assertFalse(r["interrupted"])
+            self.assertGreater(r["rx_pkts"], 0)
+            self.assertAlmostEqual(r["window_s"], 0.5, delta=0.4)
+
+
 class VsbenchWithVsgen(unittest.TestCase):
     """vsbench picks vsgen for --dist zipf --latency and reports latency per run and system."""
 
