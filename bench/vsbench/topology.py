@@ -130,7 +130,7 @@ class Ring(Vhost):
 class MemifClient:
     """The generator of a ring topology, kept connected from its first run to the switch's
     teardown: start() starts it only once (later runs get a fresh warm-up), stop() is left to
-    close(). A generator that ended its process with its window (vsgen) cannot be reused."""
+    close(). Each run is one measured window of it (testpmd: clear/show stats; vsgen: signals)."""
 
     def __init__(self, gen, key):
         self.gen, self.key, self.started = gen, key, False
