@@ -221,6 +221,7 @@ class VsgenGenerator:
         r = self.report or {}
         out = {"generator": "vsgen", "dist": r.get("dist"),
                "generator_busy_share": round(r.get("busy_share", 0), 3),
+               "generator_attempted_mpps": round(r.get("offered_pps", 0) / 1e6, 3),
                "rate_limit_pps": r.get("rate_limit_pps")}
         lat = r.get("latency")
         if SETTINGS["latency"] and lat:

@@ -14,6 +14,7 @@ bottleneck. Reports median and spread, and ratios to the peers.
   vsbench --topology vhost --rules portfwd --size 64 --flows 1,1000 --peer testpmd \\
           --peer ovs-dpdk --duration 10 --runs 3 [--json] [--plot out.png]
   vsbench --topology veth --rules normal --peer ovs --peer linux-bridge --runs 3 --duration 5
+  vsbench --rules l3 --flows 100000 --dist zipf --latency [--rate MPPS]   # with vsgen
   vsbench --micro [--json]      # the Google Benchmark micro-benchmarks
   vsbench --report out.json [--plot out.png]   # a saved --json run as a Markdown table
 
@@ -138,6 +139,8 @@ def generator_bound(run):
         return False  # the switch dropped what it was given
     if run.get("topology") == "veth":
         return True  # no back-pressure on a veth: a switch that kept up was not the limit
+    if run.get("rate_limit_pps"):  # vsgen --rate idles by design: only a full ring says "switch"
+        return (run.get("generator_tx_full") or 0) < RING_FULL_LIMIT
     if run.get("generator_cores", 1) < GEN_MIN_CORES:
         return True
     full = run.get("generator_tx_full")
