@@ -81,8 +81,16 @@ DbResult<void> MemoryDb::write_batched(const std::vector<RowChange>& changes, bo
         return write_through(changes, true);
     }
     if (!batch_open_) {
+        // The first of the batch needs no savepoint: on failure the SQLite transaction holds
+        // nothing else, and is rolled back whole.
         if (auto ok = store_->begin(false); !ok) return ok;
+        DbResult<void> status = write_rows(changes);
+        if (!status) {
+            (void)store_->rollback();
+            return status;
+        }
         batch_open_ = true;
+        return {};
     }
     if (auto ok = store_->savepoint(); !ok) return ok;
     DbResult<void> status = write_rows(changes);

@@ -671,9 +671,10 @@ DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uui
     }
     for (const ColumnSchema* column : link_columns(**schema)) {
         const auto it = changed_columns.find(column->name);
-        if (it == changed_columns.end() || unchanged(column->name, it->second)) {
+        if (it == changed_columns.end()) {
             continue;
         }
+        // The difference, when known, is written without comparing a thousand-element set.
         if (deltas != nullptr) {
             if (const auto delta = deltas->find(column->name); delta != deltas->end()) {
                 if (auto ok = write_link_delta(table, column->name, uuid, delta->second); !ok) {
@@ -681,6 +682,9 @@ DbResult<void> Store::update(std::string_view table, const Uuid& uuid, const Uui
                 }
                 continue;
             }
+        }
+        if (unchanged(column->name, it->second)) {
+            continue;
         }
         const Datum* old_datum = nullptr;
         if (before != nullptr) {

@@ -3,6 +3,7 @@
 // more, unreferenced non-root rows are garbage collected, weak references to deleted rows are
 // dropped, indexes stay unique and tables stay within maxRows; then the changed rows are listed
 // with fresh versions, and commit() folds the reference and index changes into DbState.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -226,10 +227,18 @@ std::vector<RowChange> Transaction::take_changes() {
             } else if (!before) {
                 now->second.version = random_uuid();
                 changes.push_back({table->name, uuid, nullptr, now->second.row});
-            } else if (before->row != now->second.row && *before->row != *now->second.row) {
+            } else if (before->row != now->second.row) {
+                // A set that gained or lost elements is a change: no need to compare the rows
+                // (a bridge's thousand ports) to know it.
+                SetDeltas deltas = set_deltas_of(*table, uuid);
+                const bool grew_or_shrank =
+                    std::any_of(deltas.begin(), deltas.end(), [](const auto& d) {
+                        return !d.second.added.empty() || !d.second.removed.empty();
+                    });
+                if (!grew_or_shrank && *before->row == *now->second.row) continue;
                 now->second.version = random_uuid();
                 changes.push_back(
-                    {table->name, uuid, before->row, now->second.row, set_deltas_of(*table, uuid)});
+                    {table->name, uuid, before->row, now->second.row, std::move(deltas)});
             }
         }
     }

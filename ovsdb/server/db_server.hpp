@@ -89,10 +89,10 @@ class DbServer {
                              const Json& id, bool& replied);
     Json lock(const std::shared_ptr<Session>& session, const std::string& method,
               const Json& params);
-    // Group commit: a session that read several requests at once runs them with batching_
-    // set; their transactions go to the file in one SQLite commit at flush_batch(), which
-    // then publishes each one's changes and sends each reply, in request order. Anything
-    // other than a plain transact flushes first.
+    // Group commit: a session runs what it read (and what arrived meanwhile) with batching_
+    // set; the transactions go to the file in one SQLite commit at flush_batch(), which then
+    // publishes each one's changes and sends each reply, in request order. Anything other
+    // than a plain transact flushes first.
     void flush_batch();
     void publish(const std::vector<RowChange>& changes);
     void committed(const std::vector<RowChange>& changes);
@@ -114,7 +114,7 @@ class DbServer {
         Json results;
         std::vector<RowChange> changes;
     };
-    bool batching_ = false;     // set by the session while it handles a group of requests
+    bool batching_ = false;     // set by the session while it handles what it read
     bool batch_begun_ = false;  // db_.begin_batch() was called
     std::vector<Batched> batch_;
     boost::asio::steady_timer wait_timer_;

@@ -13,20 +13,30 @@ void DbServer::Session::read() {
         boost::asio::buffer(buf_), [this, self](boost::system::error_code ec, size_t n) {
             if (ec) return close();
             splitter_.feed({buf_.data(), n});
-            std::vector<std::string> texts;
-            while (auto text = splitter_.next())
-                texts.push_back(std::move(*text));
-            // Requests that arrived together are answered after one commit (group commit).
-            server_.batching_ = texts.size() > 1;
+            // Group commit: the transactions of every request here, and of those that arrive
+            // while they run (a pipelining client's next ones), reach the file in one SQLite
+            // commit, after which each is answered. One request alone costs what it did.
+            server_.batching_ = true;
             bool garbage = false;
-            for (const std::string& text : texts) {
-                Json message = Json::parse(text, nullptr, false);
-                if (message.is_discarded() || !message.is_object()) {
-                    garbage = true;
-                    break;
+            std::size_t taken = n;
+            for (;;) {
+                while (auto text = splitter_.next()) {
+                    Json message = Json::parse(*text, nullptr, false);
+                    if (message.is_discarded() || !message.is_object()) {
+                        garbage = true;
+                        break;
+                    }
+                    server_.handle(self, message);
+                    if (closed_) break;
                 }
-                server_.handle(self, message);
-                if (closed_) break;
+                if (garbage || closed_ || splitter_.error() || taken >= kMaxBatchBytes) break;
+                boost::system::error_code more_ec;
+                if (socket_.available(more_ec) == 0 || more_ec) break;
+                // Data is waiting: this read does not block.
+                const std::size_t more = socket_.read_some(boost::asio::buffer(buf_), more_ec);
+                if (more_ec) break;  // the next async read reports it
+                splitter_.feed({buf_.data(), more});
+                taken += more;
             }
             server_.batching_ = false;
             server_.flush_batch();  // what was run is committed and answered first

@@ -34,6 +34,8 @@ class DbServer::Session : public std::enable_shared_from_this<DbServer::Session>
 
     DbServer& server_;
     boost::asio::generic::stream_protocol::socket socket_;
+    // Bytes of requests one group commit takes from this client before others get a turn.
+    static constexpr std::size_t kMaxBatchBytes = 256 * 1024;
     std::array<char, 16384> buf_{};
     JsonSplitter splitter_{64 << 20};
     std::deque<std::string> out_;
