@@ -171,6 +171,8 @@ class VsgenGenerator:
                       SETTINGS["dist"], "--vary", vary, "--rate", str(SETTINGS["rate_pps"]),
                       "--latency-every", "1" if SETTINGS["latency"] else "0",
                       "--start-on-signal", "--duration", "3600"]
+        if SETTINGS["dist"] == "zipf":  # a ring of at least 4 indexes per flow (2^20..2^24)
+            self.args += ["--zipf-ring-bits", str(min(24, max(20, (4 * flows - 1).bit_length())))]
         self.proc = None
         self.report = None
 

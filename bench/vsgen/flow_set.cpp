@@ -51,16 +51,19 @@ FlowSequence::FlowSequence(const Options& opts)
     }
     std::mt19937_64 rng(opts.seed);
     std::uniform_real_distribution<double> u(0.0, sum);
-    ring_.resize(kRingSize);
-    for (auto& slot : ring_) {
+    auto ring = std::make_shared<std::vector<uint32_t>>(size_t{1} << opts.zipf_ring_bits);
+    ring_mask_ = static_cast<uint32_t>(ring->size() - 1);
+    for (auto& slot : *ring) {
         auto it = std::upper_bound(cdf.begin(), cdf.end(), u(rng));
         slot = static_cast<uint32_t>(std::min<size_t>(it - cdf.begin(), n_flows_ - 1));
     }
+    ring_ = ring->data();
+    shared_ring_ = std::move(ring);
 }
 
 FlowSequence FlowSequence::offset(uint32_t by) const {
     FlowSequence s = *this;
-    s.cursor_ = zipf_ ? by & (kRingSize - 1) : by % n_flows_;
+    s.cursor_ = zipf_ ? by & ring_mask_ : by % n_flows_;
     return s;
 }
 

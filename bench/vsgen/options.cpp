@@ -65,7 +65,8 @@ unsigned parse_vary(const std::string& text) {
 const char* usage() {
     return "usage: vsgen [EAL args] -- [--ports 0,1] [--size 64] [--flows N] [--dist "
            "uniform|zipf]\n"
-           "  [--zipf-s 1.0] [--seed 1] [--vary dst-ip,src-ip,src-port,dst-port] [--rate PPS]\n"
+           "  [--zipf-s 1.0] [--zipf-ring-bits 20] [--seed 1] [--vary "
+           "dst-ip,src-ip,src-port,dst-port] [--rate PPS]\n"
            "  [--warmup S] [--duration S] [--latency-every N] [--burst 32] [--src-mac M]\n"
            "  [--dst-mac M] [--rx-only] [--dump-sequence K] [--start-on-signal]\n"
            "Signals: SIGUSR1 starts the window (with --start-on-signal), SIGUSR2 ends it, SIGINT\n"
@@ -107,6 +108,8 @@ Options parse_options(const std::vector<std::string>& args) {
             }
         } else if (name == "zipf-s") {
             o.zipf_s = to_double(name, v, 0.0, 10.0);
+        } else if (name == "zipf-ring-bits") {
+            o.zipf_ring_bits = to_u64(name, v, 10, 26);
         } else if (name == "seed") {
             o.seed = to_u64(name, v, 0, UINT64_MAX);
         } else if (name == "vary") {

@@ -23,6 +23,7 @@ struct Options {
     uint32_t n_flows = 1;
     Distribution dist = Distribution::kUniform;
     double zipf_s = 1.0;
+    uint32_t zipf_ring_bits = 20;  // the precomputed Zipf sequence holds 2^bits indexes
     uint64_t seed = 1;
     unsigned vary = kVaryDstIp | kVarySrcIp | kVarySrcPort | kVaryDstPort;
     uint64_t rate_pps = 0;  // 0: as fast as possible

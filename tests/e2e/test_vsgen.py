@@ -53,7 +53,8 @@ class VsgenOffline(unittest.TestCase):
 
     def test_usage_errors_exit_2(self):
         for args in (["--dist", "pareto"], ["--size", "40"], ["--flows", "0"], ["--bogus", "1"],
-                     ["--vary", "src-ip"], ["--src-mac", "00:11"]):
+                     ["--vary", "src-ip"], ["--src-mac", "00:11"],
+                     ["--zipf-ring-bits", "30"]):
             p = vsgen(*args)
             self.assertEqual(p.returncode, 2, args)
             self.assertIn("vsgen:", p.stderr)
