@@ -108,7 +108,11 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
             rule->bytes += upcall.packet.size();
     }
     if (result.to_controller) {
-        packet_in(upcall, result.controller_table, result.controller_cookie,
+        const Upcall sent{upcall.key, upcall.reason, upcall.pmd,
+                          result.controller_packet.empty()
+                              ? upcall.packet
+                              : std::span<const uint8_t>(result.controller_packet)};
+        packet_in(sent, result.controller_table, result.controller_cookie,
                   result.controller_max_len);
     }
     return ok;

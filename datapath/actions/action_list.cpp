@@ -46,6 +46,15 @@ bool modifies_packet(ActionType t) {
         case ActionType::kSetNdSll:
         case ActionType::kSetNdTll:
         case ActionType::kSetQueue:  // the queue id lives in the packet's metadata
+        case ActionType::kPushMpls:
+        case ActionType::kPopMpls:
+        case ActionType::kSetMplsLabel:
+        case ActionType::kSetMplsTc:
+        case ActionType::kSetMplsBos:
+        case ActionType::kSetMplsTtl:
+        case ActionType::kDecMplsTtl:
+        case ActionType::kCopyTtlOut:
+        case ActionType::kCopyTtlIn:
         case ActionType::kTunnelPush:
         case ActionType::kTunnelPop:
         case ActionType::kMeter:  // a DSCP-remark band edits the packet
@@ -175,6 +184,24 @@ std::string action_str(const Action& a) {
             return fmt::format("set(nd(tll={}))", mac_str(a.v.mac));
         case ActionType::kSetQueue:
             return fmt::format("set_queue({})", a.u32);
+        case ActionType::kPushMpls:
+            return fmt::format("push_mpls(eth_type={:#x})", a.u16);
+        case ActionType::kPopMpls:
+            return fmt::format("pop_mpls(eth_type={:#x})", a.u16);
+        case ActionType::kSetMplsLabel:
+            return fmt::format("set(mpls(label={}))", a.u32);
+        case ActionType::kSetMplsTc:
+            return fmt::format("set(mpls(tc={}))", a.v.u8);
+        case ActionType::kSetMplsBos:
+            return fmt::format("set(mpls(bos={}))", a.v.u8);
+        case ActionType::kSetMplsTtl:
+            return fmt::format("set(mpls(ttl={}))", a.v.u8);
+        case ActionType::kDecMplsTtl:
+            return "dec_mpls_ttl";
+        case ActionType::kCopyTtlOut:
+            return "copy_ttl_out";
+        case ActionType::kCopyTtlIn:
+            return "copy_ttl_in";
         case ActionType::kTunnelPush:
             return "tnl_push";
         case ActionType::kTunnelPop:
@@ -238,6 +265,15 @@ Action Action::set_tp_dst(uint16_t port, uint8_t proto_hint) {
 Action Action::set_ecn(uint8_t ecn) {
     return with_u8(ActionType::kSetEcn, ecn & 0x3);
 }
+Action Action::set_mpls_tc(uint8_t tc) {
+    return with_u8(ActionType::kSetMplsTc, tc & 0x7);
+}
+Action Action::set_mpls_bos(uint8_t bos) {
+    return with_u8(ActionType::kSetMplsBos, bos & 0x1);
+}
+Action Action::set_mpls_ttl(uint8_t ttl) {
+    return with_u8(ActionType::kSetMplsTtl, ttl);
+}
 Action Action::set_icmp_type(uint8_t type) {
     return with_u8(ActionType::kSetIcmpType, type);
 }
@@ -293,6 +329,9 @@ bool operator==(const Action& a, const Action& b) {
         case ActionType::kSetEcn:
         case ActionType::kSetIcmpType:
         case ActionType::kSetIcmpCode:
+        case ActionType::kSetMplsTc:
+        case ActionType::kSetMplsBos:
+        case ActionType::kSetMplsTtl:
         case ActionType::kSetVlanPcp:
         case ActionType::kSetDscp:
         case ActionType::kSetTtl:

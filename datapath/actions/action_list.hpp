@@ -48,6 +48,15 @@ enum class ActionType : uint8_t {
     kSetNdSll,      // mac
     kSetNdTll,      // mac
     kSetQueue,      // u32 = queue id, recorded in PacketMeta::queue_id (no QoS queues yet)
+    kPushMpls,      // u16 = Ethernet type (0x8847 / 0x8848)
+    kPopMpls,       // u16 = Ethernet type of what the popped entry carried
+    kSetMplsLabel,  // u32 (20 bits)
+    kSetMplsTc,     // u8 (3 bits)
+    kSetMplsBos,    // u8 (1 bit)
+    kSetMplsTtl,    // u8
+    kDecMplsTtl,    // drops the packet (kActionFailed) when the MPLS TTL would reach 0
+    kCopyTtlOut,    // next-to-outermost TTL (IP or MPLS) to the top MPLS entry
+    kCopyTtlIn,     // top MPLS entry's TTL to the next-to-outermost (IP or MPLS)
 
     kTunnelPush,  // reserved for vxlan/geneve (issue 4)
     kTunnelPop,   // reserved
@@ -114,6 +123,17 @@ struct Action {
     static Action set_queue(uint32_t queue_id) {
         return {ActionType::kSetQueue, false, 0, queue_id};
     }
+    static Action push_mpls(uint16_t eth_type) { return {ActionType::kPushMpls, false, eth_type}; }
+    static Action pop_mpls(uint16_t eth_type) { return {ActionType::kPopMpls, false, eth_type}; }
+    static Action set_mpls_label(uint32_t label) {
+        return {ActionType::kSetMplsLabel, false, 0, label & 0xfffff};
+    }
+    static Action set_mpls_tc(uint8_t tc);
+    static Action set_mpls_bos(uint8_t bos);
+    static Action set_mpls_ttl(uint8_t ttl);
+    static Action dec_mpls_ttl() { return {ActionType::kDecMplsTtl}; }
+    static Action copy_ttl_out() { return {ActionType::kCopyTtlOut}; }
+    static Action copy_ttl_in() { return {ActionType::kCopyTtlIn}; }
     static Action tunnel_push() { return {ActionType::kTunnelPush}; }
     static Action tunnel_pop() { return {ActionType::kTunnelPop}; }
     static Action meter(uint32_t id) { return {ActionType::kMeter, false, 0, id}; }

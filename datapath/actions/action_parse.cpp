@@ -188,6 +188,16 @@ Result<Action> parse_set_field(std::string_view proto, std::string_view kv) {
         }
         return bad();
     }
+    if (proto == "mpls") {
+        const uint64_t max = key == "label" ? 0xfffff : key == "tc" ? 7 : key == "bos" ? 1 : 0xff;
+        auto v = parse_uint(val, max);
+        if (!v) return tl::unexpected(v.error());
+        if (key == "label") return Action::set_mpls_label(static_cast<uint32_t>(*v));
+        if (key == "tc") return Action::set_mpls_tc(static_cast<uint8_t>(*v));
+        if (key == "bos") return Action::set_mpls_bos(static_cast<uint8_t>(*v));
+        if (key == "ttl") return Action::set_mpls_ttl(static_cast<uint8_t>(*v));
+        return bad();
+    }
     if (proto == "nd") {
         if (key == "target") {
             Ip6Addr a;
@@ -264,6 +274,12 @@ Result<void> parse_one(std::string_view s, std::vector<Action>& out) {
             out.push_back(Action::pop_vlan());
         else if (c.name == "dec_ttl")
             out.push_back(Action::dec_ttl());
+        else if (c.name == "dec_mpls_ttl")
+            out.push_back(Action::dec_mpls_ttl());
+        else if (c.name == "copy_ttl_out")
+            out.push_back(Action::copy_ttl_out());
+        else if (c.name == "copy_ttl_in")
+            out.push_back(Action::copy_ttl_in());
         else if (c.name == "tnl_push")
             out.push_back(Action::tunnel_push());
         else if (c.name == "tnl_pop")
@@ -284,6 +300,17 @@ Result<void> parse_one(std::string_view s, std::vector<Action>& out) {
         auto id = parse_uint(c.args, 0xffffffff);
         if (!id) return tl::unexpected(id.error());
         out.push_back(Action::meter(static_cast<uint32_t>(*id)));
+        return {};
+    }
+    if (c.name == "push_mpls" || c.name == "pop_mpls") {
+        if (c.args.substr(0, 9) != "eth_type=")
+            return fail(std::string(c.name) + ": expected eth_type=");
+        auto t = parse_uint(c.args.substr(9), 0xffff);
+        if (!t) return tl::unexpected(t.error());
+        const auto type = static_cast<uint16_t>(*t);
+        if (c.name == "push_mpls" && type != 0x8847 && type != 0x8848)
+            return fail("push_mpls: eth_type must be 0x8847 or 0x8848");
+        out.push_back(c.name == "push_mpls" ? Action::push_mpls(type) : Action::pop_mpls(type));
         return {};
     }
     if (c.name == "set_queue") {

@@ -154,6 +154,24 @@ inline bool apply_edit(const Action& a, rte_mbuf* m, FlowKey& key, PacketOffsets
         case ActionType::kSetQueue:
             packet_meta(m)->queue_id = a.u32;
             return true;
+        case ActionType::kPushMpls:
+            return edit::push_mpls(m, key, ofs, a.u16);
+        case ActionType::kPopMpls:
+            return edit::pop_mpls(m, key, ofs, a.u16);
+        case ActionType::kSetMplsLabel:
+            return edit::set_mpls_label(m, key, ofs, a.u32);
+        case ActionType::kSetMplsTc:
+            return edit::set_mpls_tc(m, key, ofs, a.v.u8);
+        case ActionType::kSetMplsBos:
+            return edit::set_mpls_bos(m, key, ofs, a.v.u8);
+        case ActionType::kSetMplsTtl:
+            return edit::set_mpls_ttl(m, key, ofs, a.v.u8);
+        case ActionType::kDecMplsTtl:
+            return edit::dec_mpls_ttl(m, key, ofs);
+        case ActionType::kCopyTtlOut:
+            return edit::copy_ttl_out(m, key, ofs);
+        case ActionType::kCopyTtlIn:
+            return edit::copy_ttl_in(m, key, ofs);
         default:
             return false;  // tunnel push/pop: reserved, not implemented yet
     }

@@ -2,6 +2,8 @@
 // See packet_edit.hpp for the contract. Fast path: no allocation, locks or exceptions.
 #include "datapath/actions/packet_edit.hpp"
 
+#include "datapath/actions/edit_util.hpp"
+
 #include <rte_byteorder.h>
 
 #include <array>
@@ -27,21 +29,10 @@ constexpr uint32_t kVlanSize = 4;
 constexpr uint32_t kIpv4MinSize = 20;
 constexpr uint32_t kIpv6Size = 40;
 
-uint8_t* bytes(rte_mbuf* m) {
-    return rte_pktmbuf_mtod(m, uint8_t*);
-}
-bool fits(const rte_mbuf* m, uint32_t end) {
-    return end <= rte_pktmbuf_data_len(m);
-}
-
-uint16_t load16(const uint8_t* p) {
-    uint16_t v;
-    std::memcpy(&v, p, 2);
-    return v;
-}
-void store16(uint8_t* p, uint16_t v) {
-    std::memcpy(p, &v, 2);
-}
+using util::bytes;
+using util::fits;
+using util::load16;
+using util::store16;
 
 bool is_ipv4(const FlowKey& k) {
     return k.eth_type == kEthIpv4 && (k.layers & kLayerL3);
@@ -53,27 +44,8 @@ bool has_l4(const FlowKey& k, const PacketOffsets& ofs) {
     return (k.layers & kLayerL4) && ofs.l4 != 0 && !(k.nw_frag & kFragLater);
 }
 
-// HC' = ~(~HC + ~m + m') over `size` bytes (even) of old and new data, all in wire order: a
-// one's-complement sum does not depend on byte order as long as every term uses the same one.
-uint16_t csum_replace(uint16_t hc, const void* old_data, const void* new_data, uint32_t size) {
-    const auto* o = static_cast<const uint8_t*>(old_data);
-    const auto* n = static_cast<const uint8_t*>(new_data);
-    uint32_t sum = static_cast<uint16_t>(~hc);
-    for (uint32_t i = 0; i < size; i += 2) {
-        sum += static_cast<uint16_t>(~load16(o + i));
-        sum += load16(n + i);
-    }
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<uint16_t>(~sum);
-}
-
-// Replaces one 16-bit checksum-covered word at `field` and fixes the checksum at `csum`.
-void replace16(uint8_t* field, uint16_t new_raw, uint8_t* csum) {
-    uint16_t old_raw = load16(field);
-    store16(csum, csum_replace(load16(csum), &old_raw, &new_raw, 2));
-    store16(field, new_raw);
-}
+using util::csum_replace;
+using util::replace16;
 
 // Offset of the L4 checksum that covers the IP pseudo-header, or 0 when there is none.
 uint32_t pseudo_csum_offset(uint8_t proto, bool v6) {

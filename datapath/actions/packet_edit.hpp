@@ -76,6 +76,24 @@ bool set_nd_target(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const Ip6Addr&
 bool set_nd_sll(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
 bool set_nd_tll(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& mac);
 
+// MPLS (mpls_edit.cpp). The key of an MPLS packet holds its top label stack entry in nw_src.
+// Push inserts an entry after the Ethernet header and VLAN tags: a copy of the current top entry
+// with BoS cleared, or label 0, TC 0, BoS 1 and the IP TTL (0 for non-IP); the key becomes that of
+// an MPLS packet. Pop removes the top entry, writes `eth_type` and re-parses the packet, so edits
+// after it see what the entry carried (no-op without MPLS).
+bool push_mpls(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t eth_type);
+bool pop_mpls(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t eth_type);
+bool set_mpls_label(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint32_t label);
+bool set_mpls_tc(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t tc);
+bool set_mpls_bos(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t bos);
+bool set_mpls_ttl(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint8_t ttl);
+// False when the MPLS TTL is <= 1.
+bool dec_mpls_ttl(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
+// TTL between the top entry and the next-to-outermost header: the next entry, or the IPv4/IPv6
+// header after the bottom of the stack (told apart by its version nibble); no-op otherwise.
+bool copy_ttl_out(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
+bool copy_ttl_in(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
+
 // SCTP checksum (CRC32c, init 0xffffffff, final xor) of `len` bytes of the mbuf chain from byte
 // `off`, in host order; the caller stores it little-endian. Exposed for tests.
 uint32_t sctp_crc32c(const rte_mbuf* m, uint32_t off, uint32_t len);

@@ -7,7 +7,9 @@
 // vSwitch: ARP reuses nw_src/nw_dst (spa/tpa), nw_proto (opcode, low byte) and arp_sha/arp_tha;
 // ICMPv4/ICMPv6 put type and code in tp_src/tp_dst; ND puts the target in nd_target and the
 // source/target link-layer options in arp_sha/arp_tha. A VLAN tag's tci has kVlanPresent (the CFI
-// bit) set when the tag exists, so "untagged" and "VID 0" differ.
+// bit) set when the tag exists, so "untagged" and "VID 0" differ. MPLS (eth_type 0x8847/0x8848)
+// puts the top label stack entry in nw_src (host value label<<12 | tc<<9 | bos<<8 | ttl, kept in
+// wire order) and nothing of what the stack carries.
 #pragma once
 
 #include <array>
@@ -31,6 +33,14 @@ inline constexpr uint16_t kVlanPresent = 0x1000;
 inline constexpr uint16_t kVlanVidMask = 0x0fff;
 inline constexpr uint16_t kVlanPcpMask = 0xe000;
 inline constexpr int kMaxVlans = 2;
+
+// The top MPLS label stack entry, as held in nw_src (host order).
+inline constexpr uint32_t kMplsLabelMask = 0xfffff000;
+inline constexpr uint32_t kMplsLabelShift = 12;
+inline constexpr uint32_t kMplsTcMask = 0x00000e00;
+inline constexpr uint32_t kMplsTcShift = 9;
+inline constexpr uint32_t kMplsBos = 0x00000100;
+inline constexpr uint32_t kMplsTtlMask = 0x000000ff;
 
 // nw_frag bits.
 inline constexpr uint8_t kFragAny = 0x01;    // a fragment of any kind

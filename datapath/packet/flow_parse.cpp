@@ -363,6 +363,13 @@ ParseStatus parse_flow_general(const uint8_t* data, uint32_t len, uint32_t in_po
         case kEthTypeArp:
         case kEthTypeRarp:
             return parse_arp(data + l3, len - l3, key);
+        case kEthTypeMpls:
+        case kEthTypeMplsMcast:
+            // The top label stack entry only; what it carries is parsed after a pop.
+            if (len - l3 < 4) return ParseStatus::kPartial;
+            key.nw_src = load_be32(data + l3);
+            key.layers |= kLayerL3;
+            return ParseStatus::kOk;
         default:
             return ParseStatus::kOk;
     }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/log.hpp"
 
@@ -74,7 +75,7 @@ std::shared_ptr<OfConnection> OfConnection::start(Socket socket, OfHandler& hand
     std::shared_ptr<OfConnection> conn(
         new OfConnection(std::move(socket), handler, std::move(name), probe));
     conn->send_hello();
-    conn->read_header();
+    conn->read_more();
     conn->schedule_probe();
     return conn;
 }
@@ -149,43 +150,39 @@ void OfConnection::write_next() {
                       });
 }
 
-void OfConnection::read_header() {
-    in_.resize(kHeaderLen);
-    asio::async_read(socket_, asio::buffer(in_),
-                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                         if (!self->open_) return;
-                         if (ec) {
-                             self->close(ec == asio::error::eof ? "connection closed by peer"
-                                                                : "read: " + ec.message());
-                             return;
-                         }
-                         const uint16_t length = get16(&self->in_[2]);
-                         if (length < kHeaderLen) {
-                             self->close("message length " + std::to_string(length) +
-                                         " is shorter than its header");
-                             return;
-                         }
-                         self->read_body(length);
-                     });
-}
-
-void OfConnection::read_body(size_t length) {
-    if (length == kHeaderLen) {
-        dispatch(in_);
-        if (open_) read_header();
-        return;
-    }
-    in_.resize(length);
-    asio::async_read(socket_, asio::buffer(in_.data() + kHeaderLen, length - kHeaderLen),
-                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                         if (!self->open_) return;
-                         if (ec) {
-                             self->close("read: " + ec.message());
-                             return;
-                         }
-                         self->dispatch(self->in_);
-                         if (self->open_) self->read_header();
-                     });
+// Reads whatever has arrived (up to 64 KiB) and dispatches every complete message in it: one
+// read per message header and another per body cost a flow-mod stream two system calls and
+// two completions per message.
+void OfConnection::read_more() {
+    constexpr size_t kReadChunk = 64 * 1024;  // more than the largest message (64 KiB - 1)
+    if (in_.size() < in_len_ + kReadChunk) in_.resize(in_len_ + kReadChunk);
+    socket_.async_read_some(
+        asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+        [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+            if (!self->open_) return;
+            if (ec) {
+                self->close(ec == asio::error::eof ? "connection closed by peer"
+                                                   : "read: " + ec.message());
+                return;
+            }
+            self->in_len_ += n;
+            size_t at = 0;
+            while (self->in_len_ - at >= kHeaderLen) {
+                const uint16_t length = get16(&self->in_[at + 2]);
+                if (length < kHeaderLen) {
+                    self->close("message length " + std::to_string(length) +
+                                " is shorter than its header");
+                    return;
+                }
+                if (self->in_len_ - at < length) break;
+                self->dispatch(std::span<const uint8_t>(self->in_.data() + at, length));
+                if (!self->open_) return;
+                at += length;
+            }
+            std::memmove(self->in_.data(), self->in_.data() + at, self->in_len_ - at);
+            self->in_len_ -= at;
+            self->read_more();
+        });
 }
 
 void OfConnection::dispatch(std::span<const uint8_t> message) {

@@ -64,8 +64,7 @@ class OfConnection : public std::enable_shared_from_this<OfConnection> {
     OfConnection(Socket socket, OfHandler& handler, std::string name,
                  std::chrono::milliseconds probe);
     void send_hello();
-    void read_header();
-    void read_body(size_t length);
+    void read_more();
     void dispatch(std::span<const uint8_t> message);
     void negotiate(std::span<const uint8_t> hello);
     void write_next();
@@ -82,7 +81,8 @@ class OfConnection : public std::enable_shared_from_this<OfConnection> {
     bool open_ = true;
     bool writing_ = false;
     uint64_t messages_in_ = 0;
-    std::vector<uint8_t> in_;
+    std::vector<uint8_t> in_;  // received, not yet dispatched: the first in_len_ bytes
+    size_t in_len_ = 0;
     std::deque<std::vector<uint8_t>> out_;
 };
 

@@ -40,21 +40,33 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
         if (const auto* set = std::get_if<of13::ActionSetField>(&a)) {
             using F = of13::OxmField;
             // Not eth_type or ip_proto (as Open vSwitch: they would change how the rest of the
-            // packet parses), nor MPLS, PBB or the IPv6 extension-header field.
+            // packet parses), nor PBB or the IPv6 extension-header field.
             static constexpr F kSettable[] = {
                 F::kEthDst,     F::kEthSrc,       F::kVlanVid,   F::kVlanPcp,    F::kIpDscp,
                 F::kIpEcn,      F::kIpv4Src,      F::kIpv4Dst,   F::kTcpSrc,     F::kTcpDst,
                 F::kUdpSrc,     F::kUdpDst,       F::kSctpSrc,   F::kSctpDst,    F::kIcmpv4Type,
                 F::kIcmpv4Code, F::kArpOp,        F::kArpSpa,    F::kArpTpa,     F::kArpSha,
                 F::kArpTha,     F::kIpv6Src,      F::kIpv6Dst,   F::kIpv6Flabel, F::kIcmpv6Type,
-                F::kIcmpv6Code, F::kIpv6NdTarget, F::kIpv6NdSll, F::kIpv6NdTll,  F::kTunnelId};
+                F::kIcmpv6Code, F::kIpv6NdTarget, F::kIpv6NdSll, F::kIpv6NdTll,  F::kTunnelId,
+                F::kMplsLabel,  F::kMplsTc,       F::kMplsBos};
             const bool ok = set->field.oxm_class == of13::kOxmClassBasic && !set->field.has_mask &&
                             std::any_of(std::begin(kSettable), std::end(kSettable),
                                         [&](F f) { return set->field.is(f); });
             if (!ok) return bad_action(of13::BadActionCode::kBadSetType);
             continue;
         }
+        if (const auto* push = std::get_if<of13::ActionPushMpls>(&a)) {
+            if (push->ethertype != 0x8847 && push->ethertype != 0x8848) {
+                return bad_action(of13::BadActionCode::kBadArgument);
+            }
+            continue;
+        }
         const bool supported = std::holds_alternative<of13::ActionPushVlan>(a) ||
+                               std::holds_alternative<of13::ActionPopMpls>(a) ||
+                               std::holds_alternative<of13::ActionSetMplsTtl>(a) ||
+                               std::holds_alternative<of13::ActionDecMplsTtl>(a) ||
+                               std::holds_alternative<of13::ActionCopyTtlOut>(a) ||
+                               std::holds_alternative<of13::ActionCopyTtlIn>(a) ||
                                std::holds_alternative<of13::ActionPopVlan>(a) ||
                                std::holds_alternative<of13::ActionDecNwTtl>(a) ||
                                std::holds_alternative<of13::ActionSetNwTtl>(a) ||
@@ -141,20 +153,10 @@ uint64_t masked_key_hash(const FlowKey& masked, uint64_t metadata) {
     return words_hash(masked.words(), metadata, 0x9e3779b97f4a7c15ULL);
 }
 
-// The identity of a rule within its table: priority and match.
-uint64_t rule_hash(uint16_t priority, const OfMatch& m) {
-    const uint64_t h = words_hash(m.key.words(), m.metadata, priority);
-    return words_hash(m.mask.words(), m.metadata_mask, h);
-}
-
 }  // namespace
 
 FlowTables::FlowTables()
-    : tables_(kNumTables),
-      index_(kNumTables),
-      lookups_(kNumTables),
-      matches_(kNumTables),
-      subtables_(kNumTables) {
+    : tables_(kNumTables), lookups_(kNumTables), matches_(kNumTables), subtables_(kNumTables) {
     auto normal = std::make_shared<OfRule>();
     of13::InstructionApplyActions apply;  // (built step by step: GCC 12 warns otherwise)
     apply.actions.emplace_back(of13::ActionOutput{of13::port_no::kNormal, 0});
@@ -178,17 +180,17 @@ void FlowTables::sort_subtables(std::vector<Subtable>& subs) {
     });
 }
 
-std::vector<FlowTables::Subtable>::iterator FlowTables::subtable_of(const OfRule& rule) {
-    auto& subs = subtables_[rule.table_id];
+std::vector<FlowTables::Subtable>::iterator FlowTables::subtable_of(uint8_t table,
+                                                                    const OfMatch& match) {
+    auto& subs = subtables_[table];
     return std::find_if(subs.begin(), subs.end(), [&](const Subtable& st) {
-        return st.mask == rule.match.mask && st.metadata_mask == rule.match.metadata_mask;
+        return st.mask == match.mask && st.metadata_mask == match.metadata_mask;
     });
 }
 
 void FlowTables::link(const RulePtr& rule) {
-    index_[rule->table_id].emplace(rule_hash(rule->priority, rule->match), rule);
     auto& subs = subtables_[rule->table_id];
-    auto st = subtable_of(*rule);
+    auto st = subtable_of(rule->table_id, rule->match);
     if (st == subs.end()) {
         subs.push_back({rule->match.mask, rule->match.metadata_mask, rule->priority, {}, {}});
         st = subs.end() - 1;
@@ -206,16 +208,8 @@ void FlowTables::link(const RulePtr& rule) {
 }
 
 void FlowTables::unlink(const OfRule& rule) {
-    auto& index = index_[rule.table_id];
-    auto [it, end] = index.equal_range(rule_hash(rule.priority, rule.match));
-    for (; it != end; ++it) {
-        if (it->second.get() == &rule) {
-            index.erase(it);
-            break;
-        }
-    }
     auto& subs = subtables_[rule.table_id];
-    auto st = subtable_of(rule);
+    auto st = subtable_of(rule.table_id, rule.match);
     if (st == subs.end()) return;
     if (auto b = st->rules.find(rule_subtable_hash(rule.match)); b != st->rules.end()) {
         std::erase_if(b->second, [&](const RulePtr& r) { return r.get() == &rule; });
@@ -235,19 +229,15 @@ void FlowTables::unlink(const OfRule& rule) {
 void FlowTables::relink(const RulePtr& old_rule, const RulePtr& new_rule) {
     if (RulePtr* slot = indexed(old_rule->table_id, old_rule->priority, old_rule->match))
         *slot = new_rule;
-    auto st = subtable_of(*old_rule);
-    if (st == subtables_[old_rule->table_id].end()) return;
-    if (auto b = st->rules.find(rule_subtable_hash(old_rule->match)); b != st->rules.end()) {
-        for (RulePtr& r : b->second) {
-            if (r == old_rule) r = new_rule;
-        }
-    }
 }
 
 RulePtr* FlowTables::indexed(uint8_t table, uint16_t priority, const OfMatch& match) {
-    auto [it, end] = index_[table].equal_range(rule_hash(priority, match));
-    for (; it != end; ++it) {
-        if (it->second->priority == priority && it->second->match == match) return &it->second;
+    auto st = subtable_of(table, match);
+    if (st == subtables_[table].end()) return nullptr;
+    auto bucket = st->rules.find(rule_subtable_hash(match));
+    if (bucket == st->rules.end()) return nullptr;
+    for (RulePtr& r : bucket->second) {
+        if (r->priority == priority && r->match == match) return &r;
     }
     return nullptr;
 }

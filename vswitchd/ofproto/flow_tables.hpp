@@ -105,10 +105,8 @@ class FlowTables {
     bool selected(const OfRule& rule, const RuleFilter& filter) const;
 
     std::vector<std::vector<RulePtr>> tables_;  // each sorted by priority, highest first
-    // Per table: (priority, match) -> the rule, so adding or replacing a rule does not scan the
-    // table (100 000 flow-mods must not cost 10^10 comparisons).
-    // Keyed by a hash of (priority, match); equal hashes are told apart by the rules.
-    std::vector<std::unordered_multimap<uint64_t, RulePtr>> index_;
+    // The rule with this priority and match (found through its subtable, so adding or
+    // replacing a rule does not scan the table), or nullptr.
     RulePtr* indexed(uint8_t table, uint16_t priority, const OfMatch& match);
     mutable std::vector<uint64_t> lookups_, matches_;
     // Lookup structure per table, kept up to date by every change (a lazy rebuild of the
@@ -127,7 +125,7 @@ class FlowTables {
         std::unordered_map<uint64_t, std::vector<RulePtr>> rules;
     };
     std::vector<std::vector<Subtable>> subtables_;
-    std::vector<Subtable>::iterator subtable_of(const OfRule& rule);
+    std::vector<Subtable>::iterator subtable_of(uint8_t table, const OfMatch& match);
     static void sort_subtables(std::vector<Subtable>& subs);
     // Adds `rule` to the index and its subtable / takes it out / puts `new_rule` in the place of
     // `old_rule`, which has the same priority and match.

@@ -15,7 +15,8 @@ using of13::Oxm;
 using of13::OxmField;
 using Code = of13::BadMatchCode;
 
-constexpr uint16_t kEthIp = 0x0800, kEthIpv6 = 0x86dd, kEthArp = 0x0806;
+constexpr uint16_t kEthIp = 0x0800, kEthIpv6 = 0x86dd, kEthArp = 0x0806, kEthMpls = 0x8847,
+                   kEthMplsMcast = 0x8848;
 constexpr uint8_t kProtoIcmp = 1, kProtoTcp = 6, kProtoUdp = 17, kProtoSctp = 132,
                   kProtoIcmpv6 = 58;
 constexpr uint16_t kVidPresent = 0x1000;
@@ -132,6 +133,10 @@ bool prerequisites_hold(const OfMatch& m, OxmField f) {
         case OxmField::kIpv6Dst:
         case OxmField::kIpv6Flabel:
             return eth == kEthIpv6;
+        case OxmField::kMplsLabel:
+        case OxmField::kMplsTc:
+        case OxmField::kMplsBos:
+            return eth == kEthMpls || eth == kEthMplsMcast;
         case OxmField::kIcmpv6Type:
         case OxmField::kIcmpv6Code:
             return eth == kEthIpv6 && proto == kProtoIcmpv6;
@@ -251,8 +256,22 @@ tl::expected<OfMatch, openflow::SpecError> match_from_oxm(const of13::Match& mat
                 m.key.ipv6_label = Be32::from_host(static_cast<uint32_t>(v & mk & 0xfffff));
                 m.mask.ipv6_label = Be32::from_host(static_cast<uint32_t>(mk & 0xfffff));
                 break;
+            case OxmField::kMplsLabel:
+            case OxmField::kMplsTc:
+            case OxmField::kMplsBos: {
+                // The top label stack entry is in nw_src (flow_key.hpp).
+                const bool label = f == OxmField::kMplsLabel, tc = f == OxmField::kMplsTc;
+                const uint32_t max = label ? 0xfffff : tc ? 7 : 1;
+                if (v > max) return tl::unexpected(bad(Code::kBadValue));
+                const uint32_t shift = label ? kMplsLabelShift : tc ? kMplsTcShift : 8;
+                const uint32_t bits = label ? kMplsLabelMask : tc ? kMplsTcMask : kMplsBos;
+                m.key.nw_src = Be32::from_host((m.key.nw_src.host() & ~bits) |
+                                               (static_cast<uint32_t>(v) << shift));
+                m.mask.nw_src = Be32::from_host(m.mask.nw_src.host() | bits);
+                break;
+            }
             default:
-                return tl::unexpected(bad(Code::kBadField));  // MPLS, PBB, IPv6 extension headers
+                return tl::unexpected(bad(Code::kBadField));  // PBB, IPv6 extension headers
         }
     }
     for (uint8_t field : seen) {
@@ -315,6 +334,13 @@ of13::Match match_to_oxm(const OfMatch& m, const OfPortMap& ports) {
         emit_bytes(m, OxmField::kArpTpa, out);
         emit_bytes(m, OxmField::kArpSha, out);
         emit_bytes(m, OxmField::kArpTha, out);
+    } else if (eth == kEthMpls || eth == kEthMplsMcast) {
+        const uint32_t lse = m.key.nw_src.host(), lm = m.mask.nw_src.host();
+        if (lm & kMplsLabelMask)
+            out.fields.push_back(Oxm::make(OxmField::kMplsLabel, lse >> kMplsLabelShift));
+        if (lm & kMplsTcMask)
+            out.fields.push_back(Oxm::make(OxmField::kMplsTc, (lse & kMplsTcMask) >> kMplsTcShift));
+        if (lm & kMplsBos) out.fields.push_back(Oxm::make(OxmField::kMplsBos, (lse >> 8) & 1));
     } else {
         emit_bytes(m, OxmField::kIpv4Src, out);
         emit_bytes(m, OxmField::kIpv4Dst, out);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "datapath/packet/flow_parse.hpp"
+
 namespace vs {
 
 namespace {
@@ -20,6 +22,10 @@ struct Run {
     uint64_t metadata_looked = 0;
     std::vector<Action> actions;
     bool normal_failed = false;
+    // MPLS entries popped so far; once a pop has exposed what the stack carried, the key holds
+    // fields a megaflow of the MPLS packet cannot match, so later lookups make it uncacheable.
+    size_t mpls_popped = 0;
+    std::vector<uint8_t> popped_frame;  // the frame after the pops, for a PACKET_IN
 
     void output(uint32_t dp_port) {
         if (dp_port != key.in_port) actions.push_back(Action::output(dp_port));
@@ -61,6 +67,7 @@ struct Run {
                 result.controller_max_len = out.max_len;
                 result.controller_table = table;
                 result.controller_cookie = rule.cookie;
+                if (mpls_popped > 0) result.controller_packet = popped_frame;
                 decision.install = false;  // every such packet must reach the control thread
                 break;
             default:
@@ -158,6 +165,9 @@ struct Run {
         } else if (f.is(OxmField::kIpv6NdTll)) {
             actions.push_back(Action::set_nd_tll(mac));
             key.arp_tha = mac;
+        } else if (f.is(OxmField::kMplsLabel) || f.is(OxmField::kMplsTc) ||
+                   f.is(OxmField::kMplsBos)) {
+            set_mpls_field(f, v);
         } else if (f.is(OxmField::kTunnelId)) {
             // Pipeline metadata here: later tables match it; no datapath action (tunnel ports
             // take their key from their configuration).
@@ -166,6 +176,97 @@ struct Run {
             return false;
         }
         return true;
+    }
+
+    static bool is_mpls(const FlowKey& k) {
+        const uint16_t t = k.eth_type.host();
+        return (t == kEthTypeMpls || t == kEthTypeMplsMcast) && (k.layers & kLayerL3);
+    }
+
+    // Changes bits `mask` of the top MPLS entry in the key (no-op without MPLS, as in the
+    // datapath).
+    void set_lse(uint32_t mask, uint32_t bits) {
+        if (is_mpls(key)) key.nw_src = Be32::from_host((key.nw_src.host() & ~mask) | (bits & mask));
+    }
+
+    void set_mpls_field(const of13::Oxm& f, uint64_t v) {
+        if (f.is(OxmField::kMplsLabel)) {
+            actions.push_back(Action::set_mpls_label(static_cast<uint32_t>(v)));
+            set_lse(kMplsLabelMask, static_cast<uint32_t>(v) << kMplsLabelShift);
+        } else if (f.is(OxmField::kMplsTc)) {
+            actions.push_back(Action::set_mpls_tc(static_cast<uint8_t>(v)));
+            set_lse(kMplsTcMask, static_cast<uint32_t>(v) << kMplsTcShift);
+        } else {
+            actions.push_back(Action::set_mpls_bos(static_cast<uint8_t>(v)));
+            set_lse(kMplsBos, v ? kMplsBos : 0);
+        }
+    }
+
+    // As the datapath's push: a copy of the top entry with BoS cleared, or label 0, TC 0, BoS 1
+    // and the IP TTL; the key becomes that of an MPLS packet.
+    void push_mpls(uint16_t eth_type) {
+        decision.mask.eth_type = Be16{0xffff};
+        decision.mask.nw_ttl = 0xff;
+        uint32_t lse;
+        if (is_mpls(key)) {
+            decision.mask.nw_src = Be32{0xffffffff};
+            lse = key.nw_src.host() & ~kMplsBos;
+        } else {
+            const uint16_t t = key.eth_type.host();
+            const bool ip = (t == kEthTypeIpv4 || t == kEthTypeIpv6) && (key.layers & kLayerL3);
+            lse = kMplsBos | (ip ? key.nw_ttl : 0);
+        }
+        actions.push_back(Action::push_mpls(eth_type));
+        FlowKey k{};
+        copy_l2(key, k);
+        k.eth_type = Be16::from_host(eth_type);
+        k.layers = kLayerL2 | kLayerL3;
+        k.nw_src = Be32::from_host(lse);
+        key = k;
+    }
+
+    // Ethernet addresses, VLAN tags, in_port and tunnel metadata.
+    static void copy_l2(const FlowKey& from, FlowKey& to) {
+        to.tun_id = from.tun_id;
+        to.tun_src = from.tun_src;
+        to.tun_dst = from.tun_dst;
+        to.in_port = from.in_port;
+        to.eth_dst = from.eth_dst;
+        to.eth_src = from.eth_src;
+        std::memcpy(static_cast<void*>(to.vlans), from.vlans, sizeof to.vlans);
+    }
+
+    // The key after a pop: the frame re-parsed without its first mpls_popped entries (the
+    // datapath does the same), with the L2 fields and metadata the pipeline has so far.
+    void pop_mpls(uint16_t eth_type) {
+        decision.mask.eth_type = Be16{0xffff};
+        actions.push_back(Action::pop_mpls(eth_type));
+        if (!is_mpls(key)) return;
+        ++mpls_popped;
+        FlowKey k{};
+        const std::span<const uint8_t> p = upcall.packet;
+        FlowKey orig;
+        PacketOffsets ofs;
+        const auto size = static_cast<uint32_t>(p.size());
+        const bool parsed =
+            !p.empty() &&
+            parse_flow_general(p.data(), size, key.in_port, orig, ofs) == ParseStatus::kOk &&
+            is_mpls(orig) && ofs.l3 + 4 * mpls_popped <= size;
+        if (parsed) {
+            std::vector<uint8_t> frame(p.begin(), p.begin() + ofs.l3);
+            frame[ofs.l3 - 2] = static_cast<uint8_t>(eth_type >> 8);
+            frame[ofs.l3 - 1] = static_cast<uint8_t>(eth_type);
+            frame.insert(frame.end(), p.begin() + ofs.l3 + 4 * mpls_popped, p.end());
+            PacketOffsets inner_ofs;
+            (void)parse_flow_general(frame.data(), static_cast<uint32_t>(frame.size()), key.in_port,
+                                     k, inner_ofs);
+            popped_frame = std::move(frame);
+        } else {
+            k.eth_type = Be16::from_host(eth_type);  // what it carried is unknown here
+            k.layers = kLayerL2;
+        }
+        copy_l2(key, k);
+        key = k;
     }
 
     void apply(const of13::Action& a, uint8_t table, const OfRule& rule) {
@@ -189,6 +290,23 @@ struct Run {
         } else if (const auto* ttl = std::get_if<of13::ActionSetNwTtl>(&a)) {
             actions.push_back(Action::set_ttl(ttl->nw_ttl));
             key.nw_ttl = ttl->nw_ttl;
+        } else if (const auto* push_m = std::get_if<of13::ActionPushMpls>(&a)) {
+            push_mpls(push_m->ethertype);
+        } else if (const auto* pop_m = std::get_if<of13::ActionPopMpls>(&a)) {
+            pop_mpls(pop_m->ethertype);
+        } else if (const auto* mttl = std::get_if<of13::ActionSetMplsTtl>(&a)) {
+            actions.push_back(Action::set_mpls_ttl(mttl->mpls_ttl));
+            set_lse(kMplsTtlMask, mttl->mpls_ttl);
+        } else if (std::holds_alternative<of13::ActionDecMplsTtl>(a)) {
+            decision.mask.nw_src = Be32{0xffffffff};  // the datapath drops at TTL 1
+            actions.push_back(Action::dec_mpls_ttl());
+            if (is_mpls(key) && (key.nw_src.host() & kMplsTtlMask) > 0)
+                key.nw_src = Be32::from_host(key.nw_src.host() - 1);
+        } else if (std::holds_alternative<of13::ActionCopyTtlOut>(a)) {
+            // The inner TTL is not in the key: later lookups cannot see the new top TTL.
+            actions.push_back(Action::copy_ttl_out());
+        } else if (std::holds_alternative<of13::ActionCopyTtlIn>(a)) {
+            actions.push_back(Action::copy_ttl_in());
         } else if (const auto* q = std::get_if<of13::ActionSetQueue>(&a)) {
             actions.push_back(Action::set_queue(q->queue_id));
         } else if (std::holds_alternative<of13::ActionDecNwTtl>(a)) {
@@ -381,14 +499,26 @@ struct Run {
             }
         };
         run_kind(
-            [](const of13::Action& a) { return std::holds_alternative<of13::ActionPopVlan>(a); });
+            [](const of13::Action& a) { return std::holds_alternative<of13::ActionCopyTtlIn>(a); });
+        run_kind([](const of13::Action& a) {
+            return std::holds_alternative<of13::ActionPopVlan>(a) ||
+                   std::holds_alternative<of13::ActionPopMpls>(a);
+        });
+        run_kind(
+            [](const of13::Action& a) { return std::holds_alternative<of13::ActionPushMpls>(a); });
         run_kind(
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionPushVlan>(a); });
-        run_kind(
-            [](const of13::Action& a) { return std::holds_alternative<of13::ActionDecNwTtl>(a); });
+        run_kind([](const of13::Action& a) {
+            return std::holds_alternative<of13::ActionCopyTtlOut>(a);
+        });
+        run_kind([](const of13::Action& a) {
+            return std::holds_alternative<of13::ActionDecNwTtl>(a) ||
+                   std::holds_alternative<of13::ActionDecMplsTtl>(a);
+        });
         run_kind([](const of13::Action& a) {
             return std::holds_alternative<of13::ActionSetField>(a) ||
-                   std::holds_alternative<of13::ActionSetNwTtl>(a);
+                   std::holds_alternative<of13::ActionSetNwTtl>(a) ||
+                   std::holds_alternative<of13::ActionSetMplsTtl>(a);
         });
         run_kind(
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionSetQueue>(a); });
@@ -441,6 +571,7 @@ struct Run {
         for (std::optional<uint8_t> table = 0; table;) {
             const uint8_t t = *table;
             table.reset();
+            if (mpls_popped > 0) decision.install = false;
             RulePtr rule = env.tables.lookup(t, key, metadata, decision.mask, metadata_looked);
             if (!rule) break;  // table miss: drop
             result.rules.push_back(rule);

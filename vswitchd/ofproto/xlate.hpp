@@ -46,6 +46,9 @@ struct XlateResult {
     uint16_t controller_max_len = 0;
     uint8_t controller_table = 0;
     uint64_t controller_cookie = 0;
+    // The frame for the PACKET_IN when it differs from the upcalled one (after pop_mpls); empty
+    // otherwise. Other edits before the output to the controller are not applied to it.
+    std::vector<uint8_t> controller_packet;
 };
 
 // Fills `decision` (actions, mask, install) for `upcall`. Returns false when the NORMAL action's

@@ -51,10 +51,31 @@ TEST(OfMatch, RejectsDuplicatesBadMasksAndUnsupportedFields) {
     auto mask = match_from_oxm({{Oxm::make_masked(OxmField::kInPort, 1, 1)}}, ports);
     ASSERT_FALSE(mask);
     EXPECT_EQ(mask.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadMask));
-    auto mpls = match_from_oxm(
-        {{Oxm::make(OxmField::kEthType, 0x8847), Oxm::make(OxmField::kMplsLabel, 5)}}, ports);
-    ASSERT_FALSE(mpls);
-    EXPECT_EQ(mpls.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadField));
+    auto pbb = match_from_oxm(
+        {{Oxm::make(OxmField::kEthType, 0x88e7), Oxm::make(OxmField::kPbbIsid, 5)}}, ports);
+    ASSERT_FALSE(pbb);
+    EXPECT_EQ(pbb.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadField));
+}
+
+TEST(OfMatch, MplsFieldsLiveInTheTopEntryAndNeedAnMplsType) {
+    const auto ports = identity_ports();
+    auto no_type = match_from_oxm({{Oxm::make(OxmField::kMplsLabel, 5)}}, ports);
+    ASSERT_FALSE(no_type);
+    EXPECT_EQ(no_type.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadPrereq));
+    const of13::Match in = {{Oxm::make(OxmField::kEthType, 0x8847),
+                             Oxm::make(OxmField::kMplsLabel, 100), Oxm::make(OxmField::kMplsTc, 3),
+                             Oxm::make(OxmField::kMplsBos, 1)}};
+    auto m = match_from_oxm(in, ports);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->key.nw_src.host(), 100u << 12 | 3u << 9 | 0x100);
+    EXPECT_EQ(m->mask.nw_src.host(), 0xffffff00u);  // the TTL is not matchable
+    auto again = match_from_oxm(match_to_oxm(*m, ports), ports);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(*again == *m);
+    auto too_big = match_from_oxm(
+        {{Oxm::make(OxmField::kEthType, 0x8847), Oxm::make(OxmField::kMplsTc, 8)}}, ports);
+    ASSERT_FALSE(too_big);
+    EXPECT_EQ(too_big.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadValue));
 }
 
 TEST(OfMatch, RoundTripsThroughOxm) {
