@@ -14,7 +14,10 @@ connection:
 Port 5 is a DPDK net_null device on ours (no-rx=1: it receives nothing, drops what it sends and counts it) and a dummy
 port on Open vSwitch. Both switches get controller_rate_limit 1 000 000 (our maximum; Open
 vSwitch's default is no limit, which is what it gets). Prints the median and spread over the
-runs and the ratios. Usage: controller_rates.py [--n 100000] [--runs 3] [--json]. Needs root."""
+runs and the ratios, and the switch's CPU time per message (all its threads but the packet
+polling ones: our PMD thread and Open vSwitch's pmd threads), the figure to compare when other
+work on the machine takes CPU from the switch. Usage: controller_rates.py [--n 100000]
+[--runs 3] [--json]. Needs root."""
 
 import argparse
 import json
@@ -94,7 +97,10 @@ class Channel:
         buf = b""
         try:
             while True:
-                chunk = self.sock.recv(1 << 20)
+                try:
+                    chunk = self.sock.recv(1 << 20)
+                except OSError:
+                    break  # closed by us at the end of a run
                 if not chunk:
                     break
                 buf += chunk
@@ -150,6 +156,22 @@ def wait_path(path, proc, what, timeout=30):
     raise RuntimeError(f"{what} did not come up")
 
 
+def control_cpu_seconds(pid):
+    """CPU time of every thread of `pid` except packet-polling (pmd*) ones."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                comm, rest = f.read().split("(", 1)[1].rsplit(")", 1)
+        except OSError:
+            continue  # the thread ended
+        if comm.startswith("pmd"):
+            continue
+        fields = rest.split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def vsctl(db, *args):
     subprocess.run(["ovs-vsctl", f"--db=unix:{db}", "--timeout=20", *args], check=True,
                    capture_output=True)
@@ -168,6 +190,7 @@ class Ours:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         self.db = f"{self.run}/db.sock"
         self.target = f"unix:{self.run}/br0.mgmt"
+        self.pid = self.proc.pid
         try:
             wait_path(f"{self.run}/br0.mgmt", self.proc, "vswitchd")
         except RuntimeError:
@@ -206,6 +229,8 @@ class OpenVSwitch:
               "ofport_request=5")
         self.target = f"unix:{self.run}/br0.mgmt"
         wait_path(f"{self.run}/br0.mgmt", None, "ovs-vswitchd")
+        with open(f"{self.run}/ovs-vswitchd.pid") as f:
+            self.pid = int(f.read().strip())
 
     def stop(self):
         for ctl in ("ovs-vswitchd.ctl", "ovsdb-server.ctl"):
@@ -242,24 +267,26 @@ def del_flows(system):
 
 
 def measure(system, ch, n, xid):
-    """One run of the three rates on an open channel; returns flows/s, packet-outs/s,
-    packet-ins/s."""
+    """One run of the three rates on an open channel; returns (messages/s, switch CPU µs per
+    message) for flow-mods, packet-outs and packet-ins."""
     del_flows(system)
     ch.barrier(xid)
     mods = b"".join(exact_ip_flow(i) for i in range(n))
-    t0 = time.perf_counter()
+    c0, t0 = control_cpu_seconds(system.pid), time.perf_counter()
     ch.send(mods)
     ch.barrier(xid + 1, timeout=600)
     flow_rate = n / (time.perf_counter() - t0)
+    flow_cpu = (control_cpu_seconds(system.pid) - c0) * 1e6 / n
 
     del_flows(system)
     ch.barrier(xid + 2)
     tx0 = port_tx_packets(system)
     outs = packet_out(OFPP_CONTROLLER, 5) * n
-    t0 = time.perf_counter()
+    c0, t0 = control_cpu_seconds(system.pid), time.perf_counter()
     ch.send(outs)
     ch.barrier(xid + 3, timeout=600)
     out_rate = n / (time.perf_counter() - t0)
+    out_cpu = (control_cpu_seconds(system.pid) - c0) * 1e6 / n
     sent = port_tx_packets(system) - tx0
     if sent < n:
         raise RuntimeError(f"{system.name}: port 5 sent {sent} of {n} packet-outs")
@@ -268,11 +295,12 @@ def measure(system, ch, n, xid):
     ch.barrier(xid + 4)
     base = ch.packet_ins
     ins = packet_out(5, OFPP_TABLE) * n
-    t0 = time.perf_counter()
+    c0, t0 = control_cpu_seconds(system.pid), time.perf_counter()
     ch.send(ins)
     ch.wait(lambda: ch.packet_ins - base >= n, 600)
     in_rate = n / (time.perf_counter() - t0)
-    return flow_rate, out_rate, in_rate
+    in_cpu = (control_cpu_seconds(system.pid) - c0) * 1e6 / n
+    return (flow_rate, flow_cpu), (out_rate, out_cpu), (in_rate, in_cpu)
 
 
 def main():
@@ -283,7 +311,8 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="vsbench-ctrl-")
     names = ("flow_mods_per_s", "packet_outs_per_s", "packet_ins_per_s")
-    results = {s: {k: [] for k in names} for s in ("vswitch", "ovs")}
+    cpu_names = ("flow_mod_cpu_us", "packet_out_cpu_us", "packet_in_cpu_us")
+    results = {s: {k: [] for k in names + cpu_names} for s in ("vswitch", "ovs")}
     try:
         # One system at a time, alternating per run, so both see the same machine.
         for run in range(args.runs):
@@ -292,8 +321,10 @@ def main():
                 listener = socket.create_server(("127.0.0.1", 0))
                 try:
                     ch = connect(system, listener, limit)
-                    for k, v in zip(names, measure(system, ch, args.n, 10 + run * 10)):
-                        results[system.name][k].append(v)
+                    rates = measure(system, ch, args.n, 10 + run * 10)
+                    for k, c, (rate, cpu) in zip(names, cpu_names, rates):
+                        results[system.name][k].append(rate)
+                        results[system.name][c].append(cpu)
                     ch.sock.close()
                 finally:
                     listener.close()
@@ -303,18 +334,22 @@ def main():
     finally:
         if not os.environ.get("KEEP"):
             shutil.rmtree(work, ignore_errors=True)
-    summary = {s: {k: {"median": round(statistics.median(v)), "min": round(min(v)),
-                       "max": round(max(v)), "runs": [round(x) for x in v]}
+    def rounded(x, k):
+        return round(x, 2) if k in cpu_names else round(x)
+
+    summary = {s: {k: {"median": rounded(statistics.median(v), k), "min": rounded(min(v), k),
+                       "max": rounded(max(v), k), "runs": [rounded(x, k) for x in v]}
                    for k, v in r.items()} for s, r in results.items()}
+    # Ratios ours / Open vSwitch: above 1 is better for rates; for CPU per message, below 1.
     ratios = {k: round(summary["vswitch"][k]["median"] / summary["ovs"][k]["median"], 2)
-              for k in names}
+              for k in names + cpu_names}
     if args.json:
         print(json.dumps({"n": args.n, "runs": args.runs, "results": summary,
                           "ratio_vs_ovs": ratios}, indent=1))
         return 0
     print(f"{args.n} messages per rate, {args.runs} runs, OpenFlow 1.3 over TCP to this "
           "controller; median (min-max)")
-    for k in names:
+    for k in names + cpu_names:
         cells = [f"{s} {v[k]['median']:>8} ({v[k]['min']}-{v[k]['max']})"
                  for s, v in summary.items()]
         print(f"  {k:18} {'   '.join(cells)}   ratio {ratios[k]:.2f}x")
