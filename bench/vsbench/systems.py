@@ -44,7 +44,37 @@ def rule_lines(rules, flows, masks):
             lines.append(f"table=0,priority=10,ip,nw_dst={ip}{src},actions=goto_table:1")
         return lines + ["table=1,priority=10,in_port=1,actions=output:2",
                         "table=1,priority=10,in_port=2,actions=output:1"]
+    if rules == "pipeline":
+        return pipeline_lines(flows)
     raise BenchError(f"unknown rules '{rules}'")
+
+
+PIPELINE_RULES_PER_TABLE = 2499
+
+
+def pipeline_lines(flows):
+    """10 000 rules over 4 tables, each table a kind of rule a real pipeline has, most of them
+    for traffic other than the generator's (they still shape the lookups and the megaflow
+    masks): table 0 an ingress ACL dropping 2 499 blocked sources, table 1 one exact rule per
+    destination (the first 2 499 generated flows), table 2 2 499 UDP destination ports,
+    table 3 2 499 blocked destination MACs and then in_port 1 <-> 2. Every table ends in a
+    catch-all to the next, so flows beyond the rules' reach take the same path."""
+    n = PIPELINE_RULES_PER_TABLE
+    lines = [f"table=0,priority=100,ip,nw_src=10.99.{i >> 8}.{i & 255},actions=drop"
+             for i in range(n)]
+    lines.append("table=0,priority=1,actions=goto_table:1")
+    lines += [f"table=1,priority=100,ip,nw_dst={ip},actions=goto_table:2"
+              for ip in flow_dst_ips(min(flows, n))]
+    lines += [f"table=1,priority=90,ip,nw_dst=10.98.{i >> 8}.{i & 255},actions=drop"
+              for i in range(n - min(flows, n))]
+    lines.append("table=1,priority=1,actions=goto_table:2")
+    lines += [f"table=2,priority=100,udp,tp_dst={20000 + i},actions=goto_table:3"
+              for i in range(n)]
+    lines.append("table=2,priority=1,actions=goto_table:3")
+    lines += [f"table=3,priority=100,dl_dst=02:99:00:00:{i >> 8:02x}:{i & 255:02x},actions=drop"
+              for i in range(n)]
+    return lines + ["table=3,priority=10,in_port=1,actions=output:2",
+                    "table=3,priority=10,in_port=2,actions=output:1"]
 
 
 def add_flows(mgmt_sock, lines, work):

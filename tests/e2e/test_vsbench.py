@@ -91,7 +91,8 @@ class VsbenchSmoke(unittest.TestCase):
         return by_system
 
     def test_ring_memif_with_testpmd(self):
-        p = vsbench("--topology", "ring", "--rules", "portfwd", "--size", "64", "--flows", "100",
+        # The pipeline rule set (10 000 rules over 4 tables) must forward too.
+        p = vsbench("--topology", "ring", "--rules", "pipeline", "--size", "64", "--flows", "100",
                     "--peer", "testpmd", "--duration", "1", "--runs", "1", "--json")
         self.assertEqual(p.returncode, 0, p.stderr)
         by_system = self.check_layout(json.loads(p.stdout), "ring", 100, {"vswitch", "testpmd"})
