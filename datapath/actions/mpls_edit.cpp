@@ -15,6 +15,7 @@ namespace vs::edit {
 namespace {
 
 constexpr uint32_t kLseSize = 4;
+constexpr uint32_t kEthMinFrame = 60;  // without the FCS
 
 bool is_mpls(const FlowKey& key) {
     const uint16_t t = key.eth_type.host();
@@ -97,6 +98,12 @@ bool pop_mpls(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t ethertype)
     util::store16(p + ofs.l3 - 2, rte_cpu_to_be_16(ethertype));
     std::memmove(p + kLseSize, p, ofs.l3);
     rte_pktmbuf_adj(m, kLseSize);
+    // A frame the pop made shorter than Ethernet's minimum is padded with zeros, as a NIC pads on
+    // transmit (virtual ports do not).
+    if (rte_pktmbuf_pkt_len(m) < kEthMinFrame) {
+        const uint32_t n = kEthMinFrame - rte_pktmbuf_pkt_len(m);
+        if (char* pad = rte_pktmbuf_append(m, static_cast<uint16_t>(n))) std::memset(pad, 0, n);
+    }
     // What the entry carried is now the packet: parse it for the edits that follow.
     const FlowKey old = key;
     (void)parse_flow_general(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),

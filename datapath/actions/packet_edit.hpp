@@ -79,8 +79,9 @@ bool set_nd_tll(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, const EthAddr& ma
 // MPLS (mpls_edit.cpp). The key of an MPLS packet holds its top label stack entry in nw_src.
 // Push inserts an entry after the Ethernet header and VLAN tags: a copy of the current top entry
 // with BoS cleared, or label 0, TC 0, BoS 1 and the IP TTL (0 for non-IP); the key becomes that of
-// an MPLS packet. Pop removes the top entry, writes `eth_type` and re-parses the packet, so edits
-// after it see what the entry carried (no-op without MPLS).
+// an MPLS packet. Pop removes the top entry, writes `eth_type`, pads a frame left shorter than
+// 60 bytes with zeros and re-parses the packet, so edits after it see what the entry carried
+// (no-op without MPLS).
 bool push_mpls(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t eth_type);
 bool pop_mpls(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t eth_type);
 bool set_mpls_label(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint32_t label);

@@ -257,6 +257,7 @@ struct Run {
             frame[ofs.l3 - 2] = static_cast<uint8_t>(eth_type >> 8);
             frame[ofs.l3 - 1] = static_cast<uint8_t>(eth_type);
             frame.insert(frame.end(), p.begin() + ofs.l3 + 4 * mpls_popped, p.end());
+            if (frame.size() < 60) frame.resize(60, 0);  // padded, as the datapath's pop does
             PacketOffsets inner_ofs;
             (void)parse_flow_general(frame.data(), static_cast<uint32_t>(frame.size()), key.in_port,
                                      k, inner_ofs);

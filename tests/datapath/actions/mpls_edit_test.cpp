@@ -4,6 +4,7 @@
 // each edit must equal what the real parser reads from the edited frame.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "datapath/actions/action_list.hpp"
@@ -105,6 +106,20 @@ TEST(MplsEdit, PushOntoVlanGoesAfterTheTagAndOntoMplsCopiesTheTopEntry) {
     Edited a = run(build_frame(arp), {Action::push_mpls(0x8848)});
     EXPECT_EQ(a.key.nw_src.host(), 0x100u);
     EXPECT_EQ(a.key.eth_type.host(), 0x8848);
+}
+
+TEST(MplsEdit, PopPadsAFrameLeftShorterThanTheEthernetMinimum) {
+    PacketSpec s;
+    s.proto = kUdp;
+    s.payload = 18;  // 14 + 20 + 8 + 18 = 60 bytes; with MPLS 64, popped 60 again
+    const auto ip = build_frame(s);
+    EXPECT_EQ(run(mpls_frame(ip, kLse), {Action::pop_mpls(0x0800)}).after, ip);
+    s.payload = 8;  // 50 bytes; with MPLS 54; popped: padded to 60 with zeros
+    const auto small = build_frame(s);
+    Edited e = run(mpls_frame(small, kLse), {Action::pop_mpls(0x0800)});
+    ASSERT_EQ(e.after.size(), 60u);
+    EXPECT_TRUE(std::equal(small.begin(), small.end(), e.after.begin()));
+    EXPECT_EQ(std::count(e.after.begin() + 50, e.after.end(), 0), 10);
 }
 
 TEST(MplsEdit, SetFieldsAndTtls) {
