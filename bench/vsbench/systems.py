@@ -363,23 +363,60 @@ class LinuxBridge(System):
 
 
 class TestPmdForward(System):
-    """dpdk-testpmd io-forward between two vhost-user ports: no lookup at all."""
+    """dpdk-testpmd io-forward between the topology's two ports: no lookup at all. Run
+    interactively with --record-core-cycles, so its busy cycles per packet (the cost of the
+    ports alone, the floor for any switch on them) are measured like ours."""
     name = "testpmd"
-    has_pmd_stats = False
+    has_pmd_stats = True
 
     def _start(self):
         self.prefix = f"vsbench-fwd-{os.getpid()}"
         self.log = os.path.join(self.dir, "testpmd.log")
-        self.proc = start(["dpdk-testpmd", *EAL_BASE, "-m", "1024",
+        # stdbuf: its statistics must reach the log when asked for, not when a buffer fills.
+        self.proc = start(["stdbuf", "-oL", "dpdk-testpmd", *EAL_BASE, "-m", "1024",
                            f"--file-prefix={self.prefix}", "-l", "0,1", "--main-lcore", "0",
                            *[a for v in self.topo.testpmd_vdevs() for a in ("--vdev", v)], "--",
-                           "--forward-mode=io", "--auto-start", "--nb-cores=1",
+                           "-i", "--forward-mode=io", "--nb-cores=1", "--record-core-cycles",
                            "--disable-link-check", "--total-num-mbufs=32768"], self.log,
                           stdin=subprocess.PIPE)
         wait_for(lambda: self.proc.poll() is not None or self.topo.ready(), 30,
                  "testpmd's ports")
         if self.proc.poll() is not None:
             raise BenchError("testpmd exited: " + tail(self.log, 400).strip())
+        self._command("start")
+
+    def _command(self, line):
+        try:
+            self.proc.stdin.write((line + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise BenchError(f"testpmd: cannot send '{line}': {e}") from None
+
+    def clear_stats(self):
+        self._command("stop")  # forwarding statistics restart with the next start
+        self._command("start")
+
+    def stats(self):
+        offset = os.path.getsize(self.log)
+        self._command("show fwd stats all")
+        pattern = re.compile(r"CPU cycles/packet=([\d.]+) \(total cycles=(\d+) / "
+                             r"total io packets=(\d+)\)")
+        found = []
+
+        def printed():
+            with open(self.log, errors="replace") as f:
+                f.seek(offset)
+                found[:] = pattern.findall(f.read())
+            return bool(found)
+
+        try:
+            wait_for(printed, 5, "testpmd's forwarding statistics")
+        except BenchError:
+            return {}
+        _, busy, packets = found[-1]
+        packets = int(packets)
+        return {"pmd_packets": packets,
+                "cycles_per_packet": round(int(busy) / packets, 1) if packets else None}
 
     def install_rules(self, rules, flows, masks):
         return 0.0
