@@ -64,6 +64,8 @@ def attach_ratios(results):
             q = {"mpps": round(r["mpps"] / p["mpps"], 3) if p["mpps"] else None}
             if r["cycles_per_packet"] and p["cycles_per_packet"]:
                 q["cycles_per_packet"] = round(r["cycles_per_packet"] / p["cycles_per_packet"], 3)
+            if r.get("flow_setups_per_s") and p.get("flow_setups_per_s"):
+                q["flow_setups_per_s"] = round(r["flow_setups_per_s"] / p["flow_setups_per_s"], 2)
             if r.get("tcp_gbps") and p.get("tcp_gbps"):  # veth: iperf3
                 q["tcp_gbps"] = round(r["tcp_gbps"] / p["tcp_gbps"], 3)
             ratios[p["system"]] = q
