@@ -55,6 +55,9 @@ bool modifies_packet(ActionType t) {
         case ActionType::kDecMplsTtl:
         case ActionType::kCopyTtlOut:
         case ActionType::kCopyTtlIn:
+        case ActionType::kPushPbb:
+        case ActionType::kPopPbb:
+        case ActionType::kSetPbbIsid:
         case ActionType::kTunnelPush:
         case ActionType::kTunnelPop:
         case ActionType::kMeter:  // a DSCP-remark band edits the packet
@@ -202,6 +205,12 @@ std::string action_str(const Action& a) {
             return "copy_ttl_out";
         case ActionType::kCopyTtlIn:
             return "copy_ttl_in";
+        case ActionType::kPushPbb:
+            return fmt::format("push_pbb(eth_type={:#x})", a.u16);
+        case ActionType::kPopPbb:
+            return "pop_pbb";
+        case ActionType::kSetPbbIsid:
+            return fmt::format("set(pbb(isid={}))", a.u32);
         case ActionType::kTunnelPush:
             return "tnl_push";
         case ActionType::kTunnelPop:

@@ -57,6 +57,9 @@ enum class ActionType : uint8_t {
     kDecMplsTtl,    // drops the packet (kActionFailed) when the MPLS TTL would reach 0
     kCopyTtlOut,    // next-to-outermost TTL (IP or MPLS) to the top MPLS entry
     kCopyTtlIn,     // top MPLS entry's TTL to the next-to-outermost (IP or MPLS)
+    kPushPbb,       // u16 = Ethernet type (0x88e7)
+    kPopPbb,        //
+    kSetPbbIsid,    // u32 (24 bits)
 
     kTunnelPush,  // reserved for vxlan/geneve (issue 4)
     kTunnelPop,   // reserved
@@ -134,6 +137,11 @@ struct Action {
     static Action dec_mpls_ttl() { return {ActionType::kDecMplsTtl}; }
     static Action copy_ttl_out() { return {ActionType::kCopyTtlOut}; }
     static Action copy_ttl_in() { return {ActionType::kCopyTtlIn}; }
+    static Action push_pbb(uint16_t eth_type) { return {ActionType::kPushPbb, false, eth_type}; }
+    static Action pop_pbb() { return {ActionType::kPopPbb}; }
+    static Action set_pbb_isid(uint32_t isid) {
+        return {ActionType::kSetPbbIsid, false, 0, isid & kPbbIsidMask};
+    }
     static Action tunnel_push() { return {ActionType::kTunnelPush}; }
     static Action tunnel_pop() { return {ActionType::kTunnelPop}; }
     static Action meter(uint32_t id) { return {ActionType::kMeter, false, 0, id}; }

@@ -198,6 +198,12 @@ Result<Action> parse_set_field(std::string_view proto, std::string_view kv) {
         if (key == "ttl") return Action::set_mpls_ttl(static_cast<uint8_t>(*v));
         return bad();
     }
+    if (proto == "pbb") {
+        if (key != "isid") return bad();
+        auto v = parse_uint(val, kPbbIsidMask);
+        if (!v) return tl::unexpected(v.error());
+        return Action::set_pbb_isid(static_cast<uint32_t>(*v));
+    }
     if (proto == "nd") {
         if (key == "target") {
             Ip6Addr a;
@@ -280,6 +286,8 @@ Result<void> parse_one(std::string_view s, std::vector<Action>& out) {
             out.push_back(Action::copy_ttl_out());
         else if (c.name == "copy_ttl_in")
             out.push_back(Action::copy_ttl_in());
+        else if (c.name == "pop_pbb")
+            out.push_back(Action::pop_pbb());
         else if (c.name == "tnl_push")
             out.push_back(Action::tunnel_push());
         else if (c.name == "tnl_pop")
@@ -311,6 +319,11 @@ Result<void> parse_one(std::string_view s, std::vector<Action>& out) {
         if (c.name == "push_mpls" && type != 0x8847 && type != 0x8848)
             return fail("push_mpls: eth_type must be 0x8847 or 0x8848");
         out.push_back(c.name == "push_mpls" ? Action::push_mpls(type) : Action::pop_mpls(type));
+        return {};
+    }
+    if (c.name == "push_pbb") {
+        if (c.args != "eth_type=0x88e7") return fail("push_pbb: expected eth_type=0x88e7");
+        out.push_back(Action::push_pbb(0x88e7));
         return {};
     }
     if (c.name == "set_queue") {

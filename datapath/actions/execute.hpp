@@ -172,6 +172,12 @@ inline bool apply_edit(const Action& a, rte_mbuf* m, FlowKey& key, PacketOffsets
             return edit::copy_ttl_out(m, key, ofs);
         case ActionType::kCopyTtlIn:
             return edit::copy_ttl_in(m, key, ofs);
+        case ActionType::kPushPbb:
+            return edit::push_pbb(m, key, ofs, a.u16);
+        case ActionType::kPopPbb:
+            return edit::pop_pbb(m, key, ofs);
+        case ActionType::kSetPbbIsid:
+            return edit::set_pbb_isid(m, key, ofs, a.u32);
         default:
             return false;  // tunnel push/pop: reserved, not implemented yet
     }

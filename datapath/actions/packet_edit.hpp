@@ -95,6 +95,14 @@ bool dec_mpls_ttl(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
 bool copy_ttl_out(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
 bool copy_ttl_in(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
 
+// PBB (pbb_edit.cpp). Push puts a backbone Ethernet header (addresses copied from the frame's,
+// `eth_type`, an I-TAG of zeros) before the whole frame; pop removes everything up to and
+// including the I-TAG (padding a frame left under 60 bytes) and re-parses the customer frame.
+// The key of a PBB frame holds its I-TAG in nw_src.
+bool push_pbb(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint16_t eth_type);
+bool pop_pbb(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs);
+bool set_pbb_isid(rte_mbuf* m, FlowKey& key, PacketOffsets& ofs, uint32_t isid);
+
 // SCTP checksum (CRC32c, init 0xffffffff, final xor) of `len` bytes of the mbuf chain from byte
 // `off`, in host order; the caller stores it little-endian. Exposed for tests.
 uint32_t sctp_crc32c(const rte_mbuf* m, uint32_t off, uint32_t len);

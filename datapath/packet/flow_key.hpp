@@ -9,7 +9,8 @@
 // source/target link-layer options in arp_sha/arp_tha. A VLAN tag's tci has kVlanPresent (the CFI
 // bit) set when the tag exists, so "untagged" and "VID 0" differ. MPLS (eth_type 0x8847/0x8848)
 // puts the top label stack entry in nw_src (host value label<<12 | tc<<9 | bos<<8 | ttl, kept in
-// wire order) and nothing of what the stack carries.
+// wire order) and nothing of what the stack carries; PBB (eth_type 0x88e7) puts its I-TAG there
+// (PCP, DEI, UCA, I-SID in the low 24 bits) and nothing of the customer frame.
 #pragma once
 
 #include <array>
@@ -41,6 +42,9 @@ inline constexpr uint32_t kMplsTcMask = 0x00000e00;
 inline constexpr uint32_t kMplsTcShift = 9;
 inline constexpr uint32_t kMplsBos = 0x00000100;
 inline constexpr uint32_t kMplsTtlMask = 0x000000ff;
+
+// The I-SID in a PBB I-TAG, as held in nw_src (host order).
+inline constexpr uint32_t kPbbIsidMask = 0x00ffffff;
 
 // nw_frag bits.
 inline constexpr uint8_t kFragAny = 0x01;    // a fragment of any kind

@@ -363,6 +363,7 @@ ParseStatus parse_flow_general(const uint8_t* data, uint32_t len, uint32_t in_po
         case kEthTypeArp:
         case kEthTypeRarp:
             return parse_arp(data + l3, len - l3, key);
+        case kEthTypePbb:  // the I-TAG only, like the top MPLS entry
         case kEthTypeMpls:
         case kEthTypeMplsMcast:
             // The top label stack entry only; what it carries is parsed after a pop.

@@ -25,6 +25,7 @@ inline constexpr uint16_t kEthTypeRarp = 0x8035;
 inline constexpr uint16_t kEthTypeIpv6 = 0x86dd;
 inline constexpr uint16_t kEthTypeMpls = 0x8847;
 inline constexpr uint16_t kEthTypeMplsMcast = 0x8848;
+inline constexpr uint16_t kEthTypePbb = 0x88e7;  // 802.1ah I-TAG
 inline constexpr uint16_t kEthTypeVlan = 0x8100;
 inline constexpr uint16_t kEthTypeQinQ = 0x88a8;
 inline constexpr uint16_t kEthTypeQinQOld = 0x9100;

@@ -40,7 +40,7 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
         if (const auto* set = std::get_if<of13::ActionSetField>(&a)) {
             using F = of13::OxmField;
             // Not eth_type or ip_proto (as Open vSwitch: they would change how the rest of the
-            // packet parses), nor PBB or the IPv6 extension-header field.
+            // packet parses), nor the IPv6 extension-header field.
             static constexpr F kSettable[] = {
                 F::kEthDst,     F::kEthSrc,       F::kVlanVid,   F::kVlanPcp,    F::kIpDscp,
                 F::kIpEcn,      F::kIpv4Src,      F::kIpv4Dst,   F::kTcpSrc,     F::kTcpDst,
@@ -48,7 +48,7 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
                 F::kIcmpv4Code, F::kArpOp,        F::kArpSpa,    F::kArpTpa,     F::kArpSha,
                 F::kArpTha,     F::kIpv6Src,      F::kIpv6Dst,   F::kIpv6Flabel, F::kIcmpv6Type,
                 F::kIcmpv6Code, F::kIpv6NdTarget, F::kIpv6NdSll, F::kIpv6NdTll,  F::kTunnelId,
-                F::kMplsLabel,  F::kMplsTc,       F::kMplsBos};
+                F::kMplsLabel,  F::kMplsTc,       F::kMplsBos,   F::kPbbIsid};
             const bool ok = set->field.oxm_class == of13::kOxmClassBasic && !set->field.has_mask &&
                             std::any_of(std::begin(kSettable), std::end(kSettable),
                                         [&](F f) { return set->field.is(f); });
@@ -61,7 +61,12 @@ std::optional<openflow::SpecError> check_actions(const std::vector<of13::Action>
             }
             continue;
         }
+        if (const auto* push = std::get_if<of13::ActionPushPbb>(&a)) {
+            if (push->ethertype != 0x88e7) return bad_action(of13::BadActionCode::kBadArgument);
+            continue;
+        }
         const bool supported = std::holds_alternative<of13::ActionPushVlan>(a) ||
+                               std::holds_alternative<of13::ActionPopPbb>(a) ||
                                std::holds_alternative<of13::ActionPopMpls>(a) ||
                                std::holds_alternative<of13::ActionSetMplsTtl>(a) ||
                                std::holds_alternative<of13::ActionDecMplsTtl>(a) ||

@@ -16,7 +16,7 @@ using of13::OxmField;
 using Code = of13::BadMatchCode;
 
 constexpr uint16_t kEthIp = 0x0800, kEthIpv6 = 0x86dd, kEthArp = 0x0806, kEthMpls = 0x8847,
-                   kEthMplsMcast = 0x8848;
+                   kEthMplsMcast = 0x8848, kEthPbb = 0x88e7;
 constexpr uint8_t kProtoIcmp = 1, kProtoTcp = 6, kProtoUdp = 17, kProtoSctp = 132,
                   kProtoIcmpv6 = 58;
 constexpr uint16_t kVidPresent = 0x1000;
@@ -137,6 +137,8 @@ bool prerequisites_hold(const OfMatch& m, OxmField f) {
         case OxmField::kMplsTc:
         case OxmField::kMplsBos:
             return eth == kEthMpls || eth == kEthMplsMcast;
+        case OxmField::kPbbIsid:
+            return eth == kEthPbb;
         case OxmField::kIcmpv6Type:
         case OxmField::kIcmpv6Code:
             return eth == kEthIpv6 && proto == kProtoIcmpv6;
@@ -270,8 +272,16 @@ tl::expected<OfMatch, openflow::SpecError> match_from_oxm(const of13::Match& mat
                 m.mask.nw_src = Be32::from_host(m.mask.nw_src.host() | bits);
                 break;
             }
+            case OxmField::kPbbIsid: {
+                // The I-TAG is in nw_src (flow_key.hpp).
+                const uint32_t im = static_cast<uint32_t>(mk) & kPbbIsidMask;
+                m.key.nw_src = Be32::from_host((m.key.nw_src.host() & ~kPbbIsidMask) |
+                                               (static_cast<uint32_t>(v) & im));
+                m.mask.nw_src = Be32::from_host(m.mask.nw_src.host() | im);
+                break;
+            }
             default:
-                return tl::unexpected(bad(Code::kBadField));  // PBB, IPv6 extension headers
+                return tl::unexpected(bad(Code::kBadField));  // IPv6 extension headers
         }
     }
     for (uint8_t field : seen) {
@@ -341,6 +351,14 @@ of13::Match match_to_oxm(const OfMatch& m, const OfPortMap& ports) {
         if (lm & kMplsTcMask)
             out.fields.push_back(Oxm::make(OxmField::kMplsTc, (lse & kMplsTcMask) >> kMplsTcShift));
         if (lm & kMplsBos) out.fields.push_back(Oxm::make(OxmField::kMplsBos, (lse >> 8) & 1));
+    } else if (eth == kEthPbb) {
+        const uint32_t tag = m.key.nw_src.host() & kPbbIsidMask;
+        const uint32_t tm = m.mask.nw_src.host() & kPbbIsidMask;
+        if (tm) {
+            out.fields.push_back(tm == kPbbIsidMask
+                                     ? Oxm::make(OxmField::kPbbIsid, tag)
+                                     : Oxm::make_masked(OxmField::kPbbIsid, tag, tm));
+        }
     } else {
         emit_bytes(m, OxmField::kIpv4Src, out);
         emit_bytes(m, OxmField::kIpv4Dst, out);

@@ -14,19 +14,11 @@ using F = of13::OxmField;
 // OFPIT_* and OFPAT_* numbers of what is supported.
 constexpr uint16_t kInstructions[] = {1 /* goto */, 2 /* write_metadata */, 3 /* write_actions */,
                                       4 /* apply_actions */, 5 /* clear_actions */};
-constexpr uint16_t kActions[] = {0 /* output */,
-                                 11 /* copy_ttl_out */,
-                                 12 /* copy_ttl_in */,
-                                 15 /* set_mpls_ttl */,
-                                 16 /* dec_mpls_ttl */,
-                                 17 /* push_vlan */,
-                                 18 /* pop_vlan */,
-                                 19 /* push_mpls */,
-                                 20 /* pop_mpls */,
-                                 21 /* set_queue */,
-                                 23 /* set_nw_ttl */,
-                                 24 /* dec_nw_ttl */,
-                                 25 /* set_field */};
+constexpr uint16_t kActions[] = {0 /* output */,        11 /* copy_ttl_out */, 12 /* copy_ttl_in */,
+                                 15 /* set_mpls_ttl */, 16 /* dec_mpls_ttl */, 17 /* push_vlan */,
+                                 18 /* pop_vlan */,     19 /* push_mpls */,    20 /* pop_mpls */,
+                                 21 /* set_queue */,    23 /* set_nw_ttl */,   24 /* dec_nw_ttl */,
+                                 25 /* set_field */,    26 /* push_pbb */,     27 /* pop_pbb */};
 constexpr F kMatchFields[] = {
     F::kInPort,       F::kMetadata,   F::kEthDst,    F::kEthSrc,     F::kEthType,    F::kVlanVid,
     F::kVlanPcp,      F::kIpDscp,     F::kIpEcn,     F::kIpProto,    F::kIpv4Src,    F::kIpv4Dst,
@@ -34,7 +26,7 @@ constexpr F kMatchFields[] = {
     F::kIcmpv4Type,   F::kIcmpv4Code, F::kArpOp,     F::kArpSpa,     F::kArpTpa,     F::kArpSha,
     F::kArpTha,       F::kIpv6Src,    F::kIpv6Dst,   F::kIpv6Flabel, F::kIcmpv6Type, F::kIcmpv6Code,
     F::kIpv6NdTarget, F::kIpv6NdSll,  F::kIpv6NdTll, F::kTunnelId,   F::kMplsLabel,  F::kMplsTc,
-    F::kMplsBos};
+    F::kMplsBos,      F::kPbbIsid};
 // As check_actions() in flow_tables.cpp accepts.
 constexpr F kSetFields[] = {
     F::kEthDst,     F::kEthSrc,     F::kVlanVid,      F::kVlanPcp,    F::kIpDscp,    F::kIpEcn,
@@ -42,7 +34,7 @@ constexpr F kSetFields[] = {
     F::kSctpSrc,    F::kSctpDst,    F::kIcmpv4Type,   F::kIcmpv4Code, F::kArpOp,     F::kArpSpa,
     F::kArpTpa,     F::kArpSha,     F::kArpTha,       F::kIpv6Src,    F::kIpv6Dst,   F::kIpv6Flabel,
     F::kIcmpv6Type, F::kIcmpv6Code, F::kIpv6NdTarget, F::kIpv6NdSll,  F::kIpv6NdTll, F::kTunnelId,
-    F::kMplsLabel,  F::kMplsTc,     F::kMplsBos};
+    F::kMplsLabel,  F::kMplsTc,     F::kMplsBos,      F::kPbbIsid};
 
 uint32_t oxm_header(F f) {
     return uint32_t{of13::kOxmClassBasic} << 16 | uint32_t{static_cast<uint8_t>(f)} << 9 |

@@ -25,6 +25,7 @@ struct Run {
     // MPLS entries popped so far; once a pop has exposed what the stack carried, the key holds
     // fields a megaflow of the MPLS packet cannot match, so later lookups make it uncacheable.
     size_t mpls_popped = 0;
+    bool pbb_popped = false;            // as mpls_popped, for a PBB pop
     std::vector<uint8_t> popped_frame;  // the frame after the pops, for a PACKET_IN
 
     void output(uint32_t dp_port) {
@@ -67,7 +68,7 @@ struct Run {
                 result.controller_max_len = out.max_len;
                 result.controller_table = table;
                 result.controller_cookie = rule.cookie;
-                if (mpls_popped > 0) result.controller_packet = popped_frame;
+                if (mpls_popped > 0 || pbb_popped) result.controller_packet = popped_frame;
                 decision.install = false;  // every such packet must reach the control thread
                 break;
             default:
@@ -168,6 +169,12 @@ struct Run {
         } else if (f.is(OxmField::kMplsLabel) || f.is(OxmField::kMplsTc) ||
                    f.is(OxmField::kMplsBos)) {
             set_mpls_field(f, v);
+        } else if (f.is(OxmField::kPbbIsid)) {
+            actions.push_back(Action::set_pbb_isid(static_cast<uint32_t>(v)));
+            if (key.eth_type.host() == kEthTypePbb) {
+                key.nw_src = Be32::from_host((key.nw_src.host() & ~kPbbIsidMask) |
+                                             (static_cast<uint32_t>(v) & kPbbIsidMask));
+            }
         } else if (f.is(OxmField::kTunnelId)) {
             // Pipeline metadata here: later tables match it; no datapath action (tunnel ports
             // take their key from their configuration).
@@ -270,6 +277,47 @@ struct Run {
         key = k;
     }
 
+    // As the datapath's push: a backbone header with the frame's addresses and an I-TAG of zeros.
+    void push_pbb(uint16_t eth_type) {
+        actions.push_back(Action::push_pbb(eth_type));
+        FlowKey k{};
+        copy_l2(key, k);
+        std::memset(static_cast<void*>(k.vlans), 0, sizeof k.vlans);  // now inside
+        k.eth_type = Be16::from_host(eth_type);
+        k.layers = kLayerL2 | kLayerL3;
+        key = k;
+    }
+
+    // The key after a PBB pop: the customer frame (after the I-TAG) parsed, as the datapath does.
+    void pop_pbb() {
+        decision.mask.eth_type = Be16{0xffff};
+        actions.push_back(Action::pop_pbb());
+        if (key.eth_type.host() != kEthTypePbb || !(key.layers & kLayerL3)) return;
+        const std::span<const uint8_t> p = upcall.packet;
+        FlowKey orig;
+        PacketOffsets ofs;
+        const auto size = static_cast<uint32_t>(p.size());
+        const bool parsed =
+            !pbb_popped && mpls_popped == 0 && !p.empty() &&
+            parse_flow_general(p.data(), size, key.in_port, orig, ofs) == ParseStatus::kOk &&
+            orig.eth_type.host() == kEthTypePbb && ofs.l3 + 4u + 14u <= size;
+        FlowKey k{};
+        if (parsed) {
+            std::vector<uint8_t> frame(p.begin() + ofs.l3 + 4, p.end());
+            if (frame.size() < 60) frame.resize(60, 0);
+            PacketOffsets inner_ofs;
+            (void)parse_flow_general(frame.data(), static_cast<uint32_t>(frame.size()), key.in_port,
+                                     k, inner_ofs);
+            popped_frame = std::move(frame);
+        }
+        k.in_port = key.in_port;
+        k.tun_id = key.tun_id;
+        k.tun_src = key.tun_src;
+        k.tun_dst = key.tun_dst;
+        pbb_popped = true;
+        key = k;
+    }
+
     void apply(const of13::Action& a, uint8_t table, const OfRule& rule) {
         if (const auto* out = std::get_if<of13::ActionOutput>(&a)) {
             do_output(*out, table, rule);
@@ -295,6 +343,10 @@ struct Run {
             push_mpls(push_m->ethertype);
         } else if (const auto* pop_m = std::get_if<of13::ActionPopMpls>(&a)) {
             pop_mpls(pop_m->ethertype);
+        } else if (const auto* push_b = std::get_if<of13::ActionPushPbb>(&a)) {
+            push_pbb(push_b->ethertype);
+        } else if (std::holds_alternative<of13::ActionPopPbb>(a)) {
+            pop_pbb();
         } else if (const auto* mttl = std::get_if<of13::ActionSetMplsTtl>(&a)) {
             actions.push_back(Action::set_mpls_ttl(mttl->mpls_ttl));
             set_lse(kMplsTtlMask, mttl->mpls_ttl);
@@ -503,10 +555,13 @@ struct Run {
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionCopyTtlIn>(a); });
         run_kind([](const of13::Action& a) {
             return std::holds_alternative<of13::ActionPopVlan>(a) ||
-                   std::holds_alternative<of13::ActionPopMpls>(a);
+                   std::holds_alternative<of13::ActionPopMpls>(a) ||
+                   std::holds_alternative<of13::ActionPopPbb>(a);
         });
         run_kind(
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionPushMpls>(a); });
+        run_kind(
+            [](const of13::Action& a) { return std::holds_alternative<of13::ActionPushPbb>(a); });
         run_kind(
             [](const of13::Action& a) { return std::holds_alternative<of13::ActionPushVlan>(a); });
         run_kind([](const of13::Action& a) {
@@ -572,7 +627,7 @@ struct Run {
         for (std::optional<uint8_t> table = 0; table;) {
             const uint8_t t = *table;
             table.reset();
-            if (mpls_popped > 0) decision.install = false;
+            if (mpls_popped > 0 || pbb_popped) decision.install = false;
             RulePtr rule = env.tables.lookup(t, key, metadata, decision.mask, metadata_looked);
             if (!rule) break;  // table miss: drop
             result.rules.push_back(rule);

@@ -51,10 +51,10 @@ TEST(OfMatch, RejectsDuplicatesBadMasksAndUnsupportedFields) {
     auto mask = match_from_oxm({{Oxm::make_masked(OxmField::kInPort, 1, 1)}}, ports);
     ASSERT_FALSE(mask);
     EXPECT_EQ(mask.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadMask));
-    auto pbb = match_from_oxm(
-        {{Oxm::make(OxmField::kEthType, 0x88e7), Oxm::make(OxmField::kPbbIsid, 5)}}, ports);
-    ASSERT_FALSE(pbb);
-    EXPECT_EQ(pbb.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadField));
+    auto exthdr = match_from_oxm(
+        {{Oxm::make(OxmField::kEthType, 0x86dd), Oxm::make(OxmField::kIpv6Exthdr, 5)}}, ports);
+    ASSERT_FALSE(exthdr);
+    EXPECT_EQ(exthdr.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadField));
 }
 
 TEST(OfMatch, MplsFieldsLiveInTheTopEntryAndNeedAnMplsType) {

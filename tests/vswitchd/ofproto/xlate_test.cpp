@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "vswitchd/ofproto/flow_tables.hpp"
 #include "vswitchd/ofproto/of_match.hpp"
@@ -145,11 +146,12 @@ TEST_F(XlateTest, MplsPushSetAndTtlActions) {
 
 // A frame: Ethernet, one MPLS entry (label 100, BoS, TTL 64), IPv4 10.0.0.1 → 10.0.0.2, TCP.
 std::vector<uint8_t> mpls_ipv4_frame() {
-    std::vector<uint8_t> f = {2,    0,    0,    0,    0,  2,    2, 0, 0,  0, 0, 1,    0x88,
+    const uint8_t head[38] = {2,    0,    0,    0,    0,  2,    2, 0, 0,  0, 0, 1,    0x88,
                               0x47, 0x00, 0x06, 0x41, 64, 0x45, 0, 0, 40, 0, 0, 0x40, 0,
                               64,   6,    0,    0,    10, 0,    0, 1, 10, 0, 0, 2};
-    f.resize(f.size() + 20, 0);
-    f[f.size() - 20 + 12] = 0x50;
+    std::vector<uint8_t> f(38 + 20, 0);
+    std::memcpy(f.data(), head, sizeof head);
+    f[38 + 12] = 0x50;  // TCP data offset
     return f;
 }
 
@@ -184,6 +186,31 @@ TEST_F(XlateTest, PopMplsExposesThePacketToLaterTablesUncached) {
     k.eth_type = Be16::from_host(0x8848);
     EXPECT_EQ(run(k, frame), "pop_mpls(eth_type=0x800),3");
     EXPECT_TRUE(installed);
+}
+
+TEST_F(XlateTest, PopPbbExposesTheCustomerFrame) {
+    ASSERT_FALSE(add(
+        0, {{Oxm::make(OxmField::kEthType, 0x88e7), Oxm::make(OxmField::kPbbIsid, 100)}},
+        {of13::InstructionApplyActions{{of13::ActionPopPbb{}}}, of13::InstructionGotoTable{1}}));
+    ASSERT_FALSE(
+        add(1, {{Oxm::make(OxmField::kEthType, 0x0800), Oxm::make(OxmField::kIpv4Src, 0x0a000001)}},
+            {of13::InstructionApplyActions{{out(2)}}}));
+    // Backbone header, I-TAG with I-SID 100, then the customer frame of mpls_ipv4_frame()
+    // without its MPLS entry.
+    const auto mpls = mpls_ipv4_frame();
+    const uint8_t head[18] = {4, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0, 3, 0x88, 0xe7, 0, 0, 0, 100};
+    std::vector<uint8_t> frame(18 + mpls.size() - 4);
+    std::memcpy(frame.data(), head, 18);
+    std::memcpy(frame.data() + 18, mpls.data(), 12);
+    frame[30] = 0x08;
+    frame[31] = 0x00;
+    std::memcpy(frame.data() + 32, mpls.data() + 18, mpls.size() - 18);
+    FlowKey k = key_of(0x88e7);
+    k.nw_src = Be32::from_host(100);
+    EXPECT_EQ(run(k, frame), "pop_pbb,2");
+    EXPECT_FALSE(installed);
+    frame[18 + 14 + 15] = 9;  // customer IPv4 source 10.0.0.9: table 1 misses
+    EXPECT_EQ(run(k, frame), "pop_pbb");
 }
 
 TEST_F(XlateTest, RefusesEthTypeAndIpProtoAsOpenVswitchDoes) {
