@@ -52,7 +52,7 @@ class VsbenchSmoke(unittest.TestCase):
     def test_vhost_l3_with_peers(self):
         p = vsbench("--topology", "vhost", "--rules", "l3", "--size", "64", "--flows", "10",
                     "--peer", "testpmd", "--peer", "ovs-dpdk", "--duration", "1", "--runs", "1",
-                    "--json")
+                    "--json", timeout=420)  # vsbench waits up to 300 s for another ovs-vswitchd
         self.assertEqual(p.returncode, 0, p.stderr)
         doc = json.loads(p.stdout)
         self.assertIn("cpus", doc["machine"])
