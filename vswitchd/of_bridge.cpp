@@ -30,12 +30,11 @@ void count_group(OfGroup& g, size_t bucket, uint64_t packets, uint64_t bytes) {
     }
 }
 
-std::string megaflow_id(unsigned pmd, const FlowKey& key, const FlowMask& mask) {
-    std::string id(sizeof pmd + 2 * sizeof(FlowKey), '\0');
-    std::memcpy(id.data(), &pmd, sizeof pmd);
-    std::memcpy(id.data() + sizeof pmd, &key, sizeof key);
-    std::memcpy(id.data() + sizeof pmd + sizeof key, &mask, sizeof mask);
-    return id;
+// A megaflow's identity for the rule attribution: a 64-bit hash of (PMD, masked key, mask).
+// Two megaflows with equal hashes (about 10^-9 at 200 000 megaflows) would share their rules'
+// counters; a byte-string key cost an allocation and long compares per upcall and per harvest.
+uint64_t megaflow_id(unsigned pmd, const FlowKey& key, const FlowMask& mask) {
+    return key_words_hash64(mask, key_words_hash64(key, pmd + 1));
 }
 
 constexpr uint32_t kNoBuffer = 0xffffffff;
@@ -119,7 +118,7 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
 }
 
 void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
-    std::map<std::string, Attribution, std::less<>> alive;
+    ++harvest_round_;
     for (const FlowInfo& f : flows) {
         auto it = attribution_.find(megaflow_id(f.pmd, f.key, f.mask));
         if (it == attribution_.end()) continue;
@@ -139,9 +138,9 @@ void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
         }
         a.packets = f.packets;
         a.bytes = f.bytes;
-        alive.insert(attribution_.extract(it));
+        a.round = harvest_round_;
     }
-    attribution_ = std::move(alive);
+    std::erase_if(attribution_, [&](const auto& e) { return e.second.round != harvest_round_; });
 }
 
 void OfBridge::packet_in(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len) {

@@ -16,6 +16,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/asio.hpp"
@@ -164,8 +165,10 @@ class OfBridge : private OfMessageHandler {
         std::vector<std::weak_ptr<OfRule>> rules;
         std::vector<std::pair<std::weak_ptr<OfGroup>, size_t>> groups;  // and the bucket
         uint64_t packets = 0, bytes = 0;
+        uint64_t round = 0;  // the last harvest that found the megaflow alive
     };
-    std::map<std::string, Attribution, std::less<>> attribution_;
+    std::unordered_map<uint64_t, Attribution> attribution_;  // by megaflow_id()
+    uint64_t harvest_round_ = 0;
     std::function<std::vector<FlowInfo>()> megaflows_;
     std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute_;
     Normal normal_;

@@ -134,6 +134,17 @@ struct FlowMask : FlowKey {
 };
 static_assert(sizeof(FlowMask) == sizeof(FlowKey));
 
+// A 64-bit hash of a key's (or mask's) words, chained through `seed`: for the control thread's
+// maps keyed by whole keys (the PMD path hashes with CRC32, flow_key_hash).
+inline uint64_t key_words_hash64(const FlowKey& key, uint64_t seed) {
+    uint64_t h = seed;
+    for (size_t w = 0; w < FlowKey::kWords; ++w) {
+        h = (h ^ key.words()[w]) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
 // key & mask, word by word: the normal form stored in a megaflow.
 inline FlowKey apply_mask(const FlowKey& key, const FlowMask& mask) {
     FlowKey out;

@@ -78,7 +78,7 @@ class OpenFlowFlows(SwitchTest):
 
         # An action we do not carry out: the spec's ERROR, and the tables stay as they were.
         before = self.flows()
-        p = self.ofctl("add-flow", t, "priority=5,actions=push_mpls:0x8847", check=False)
+        p = self.ofctl("add-flow", t, "priority=5,actions=resubmit:1", check=False)  # Nicira
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("OFPBAC_BAD_TYPE", p.stderr + p.stdout)
         self.assertEqual([f[:3] for f in self.flows()], [f[:3] for f in before])

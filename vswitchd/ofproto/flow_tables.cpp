@@ -138,24 +138,11 @@ bool rule_outputs_to(const OfRule& rule, uint32_t port) {
 
 namespace {
 
-// 64-bit hashes instead of byte-string keys: a flow-mod or a lookup then allocates nothing
-// for its key (the strings were a third of a flow-mod stream's time). Hash collisions are
-// resolved by comparing the rules themselves.
-uint64_t mix(uint64_t h, uint64_t word) {
-    h = (h ^ word) * 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 32);
-}
-
-uint64_t words_hash(const uint64_t* words, uint64_t extra, uint64_t seed) {
-    uint64_t h = mix(seed, extra);
-    for (size_t w = 0; w < FlowKey::kWords; ++w)
-        h = mix(h, words[w]);
-    return h;
-}
-
-// A masked key (with its masked metadata) as a tuple-space subtable hashes it.
+// A masked key (with its masked metadata) as a tuple-space subtable hashes it: 64 bits rather
+// than byte-string keys, so a flow-mod or a lookup allocates nothing for its key (the strings
+// were a third of a flow-mod stream's time). Equal hashes are told apart by the rules.
 uint64_t masked_key_hash(const FlowKey& masked, uint64_t metadata) {
-    return words_hash(masked.words(), metadata, 0x9e3779b97f4a7c15ULL);
+    return key_words_hash64(masked, metadata * 0x9e3779b97f4a7c15ULL + 1);
 }
 
 }  // namespace
@@ -358,9 +345,9 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
 RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
                            uint64_t& metadata_looked) const {
     ++lookups_[table];
-    RulePtr best;
+    const RulePtr* best = nullptr;  // copied once at the end: no atomic count per candidate
     for (const Subtable& st : subtables_[table]) {
-        if (best && st.max_priority <= best->priority) break;  // nothing here can win
+        if (best && st.max_priority <= (*best)->priority) break;  // nothing here can win
         for (size_t w = 0; w < FlowKey::kWords; ++w)
             looked.words()[w] |= st.mask.words()[w];
         metadata_looked |= st.metadata_mask;
@@ -371,13 +358,14 @@ RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata,
         for (const RulePtr& candidate : it->second) {  // highest priority first
             if (candidate->match.key == masked &&
                 (candidate->match.metadata & candidate->match.metadata_mask) == masked_metadata) {
-                if (!best || candidate->priority > best->priority) best = candidate;
+                if (!best || candidate->priority > (*best)->priority) best = &candidate;
                 break;
             }
         }
     }
-    if (best) ++matches_[table];
-    return best;
+    if (!best) return nullptr;
+    ++matches_[table];
+    return *best;
 }
 
 void FlowTables::remove_group_users(uint32_t group_id, std::vector<RemovedRule>& removed) {
