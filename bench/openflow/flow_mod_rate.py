@@ -89,9 +89,10 @@ class OpenVSwitch:
         subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "del-flows", self.target], check=True)
 
     def stop(self):
-        for ctl in ("ovs-vswitchd.ctl", "ovsdb-server.ctl"):
-            subprocess.run(["ovs-appctl", "-t", os.path.join(self.run, ctl), "exit",
-                            "--cleanup"], capture_output=True, env=self.env)
+        # ovsdb-server's exit takes no --cleanup (with it, the server stays up).
+        for ctl, args in (("ovs-vswitchd.ctl", ["--cleanup"]), ("ovsdb-server.ctl", [])):
+            subprocess.run(["ovs-appctl", "-t", os.path.join(self.run, ctl), "exit", *args],
+                           capture_output=True, env=self.env)
 
 
 def timed_add(tool, target, flows):
