@@ -19,6 +19,7 @@
 
 #include "base/result.hpp"
 #include "datapath/actions/action_list.hpp"
+#include "datapath/classifier/megaflow_table.hpp"
 #include "datapath/meter/meter_store.hpp"
 #include "datapath/packet/flow_key.hpp"
 #include "datapath/pmd/pmd_stats.hpp"
@@ -39,8 +40,8 @@ struct DatapathConfig {
     bool hugepages = false;
     std::vector<std::string> eal_extra;  // appended to the EAL arguments
     unsigned n_mbufs = 32768;
-    size_t max_flows = 200000;      // per PMD thread
-    uint64_t flow_idle_ms = 10000;  // megaflows idle longer than this expire
+    size_t max_flows = MegaflowTable::kDefaultMaxFlows;  // per PMD thread
+    uint64_t flow_idle_ms = 10000;                       // megaflows idle longer than this expire
     size_t emc_entries = 8192;
     uint32_t emc_insert_inv_prob = 1;  // insert one exact-match miss in N (0: never)
 };

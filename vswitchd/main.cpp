@@ -82,7 +82,8 @@ int run(int argc, char** argv) {
         "use hugepages (default: none)")("dpdk-extra", po::value(&dpdk_extra),
                                          "extra EAL arguments")(
         "mbufs", po::value(&config.datapath.n_mbufs)->default_value(32768), "packet buffers")(
-        "max-flows", po::value(&config.datapath.max_flows)->default_value(200000),
+        "max-flows",
+        po::value(&config.datapath.max_flows)->default_value(MegaflowTable::kDefaultMaxFlows),
         "megaflows per PMD thread")("max-idle",
                                     po::value(&config.datapath.flow_idle_ms)->default_value(10000),
                                     "megaflow idle timeout in ms")(

@@ -155,7 +155,7 @@ def watch_flow_setup(system, seconds):
     warm-up), or None for a system without that counter."""
     t_end = time.time() + seconds
     system.clear_stats()
-    samples = []
+    samples = [(time.time(), 0)]
     while time.time() < t_end - 0.05:
         time.sleep(min(0.25, max(0.0, t_end - time.time())))
         upcalls = system.stats().get("upcalls")

@@ -44,8 +44,10 @@ struct SubtableOrder {
 
 class MegaflowTable {
   public:
-    static constexpr size_t kDefaultMaxFlows = 200000;  // Open vSwitch's default flow-limit
-    static constexpr size_t kMaxBatch = 64;             // lookup_batch() works in groups of this
+    // Per PMD. Open vSwitch defaults to 200 000 (its flow-limit); our slab grows by chunks, so a
+    // higher limit costs nothing until used, and 100 000 flows on two ports fit.
+    static constexpr size_t kDefaultMaxFlows = 1000000;
+    static constexpr size_t kMaxBatch = 64;  // lookup_batch() works in groups of this
 
     // Thread: control. `rcu` must outlive the table.
     explicit MegaflowTable(Rcu& rcu, size_t max_flows = kDefaultMaxFlows);

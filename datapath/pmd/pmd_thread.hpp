@@ -30,7 +30,7 @@ inline constexpr uint16_t kBatchSize = 32;
 struct PmdConfig {
     unsigned id = 0;  // PMD index; also this thread's tx queue / counter slot
     int cpu = -1;     // core to pin to; -1 = not pinned
-    size_t max_flows = 200000;
+    size_t max_flows = MegaflowTable::kDefaultMaxFlows;
     size_t upcall_ring_size = 4096;
     size_t emc_entries = 8192;
     uint32_t emc_insert_inv_prob = 1;
