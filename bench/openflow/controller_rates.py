@@ -11,9 +11,9 @@ connection:
 - packet-ins/s: N PACKET_OUTs with output:TABLE whose table-miss rule sends to the controller,
   from the first send until the N-th PACKET_IN arrives (each round trip makes one packet-in).
 
-Port 5 is a DPDK net_null device on ours (no-rx=1: it receives nothing, drops what it sends and counts it) and a dummy
-port on Open vSwitch. Both switches get controller_rate_limit 1 000 000 (our maximum; Open
-vSwitch's default is no limit, which is what it gets). Prints the median and spread over the
+Port 5 is a DPDK net_null device on ours and a dummy port on Open vSwitch (switches.py). Ours
+gets controller_rate_limit 1 000 000 (our maximum); Open vSwitch its default, no limit. Prints
+the median and spread over the
 runs and the ratios, and the switch's CPU time per message (all its threads but the packet
 polling ones: our PMD thread and Open vSwitch's pmd threads), the figure to compare when other
 work on the machine takes CPU from the switch. Usage: controller_rates.py [--n 100000]
@@ -32,9 +32,7 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("VS_BIN_DIR", os.path.join(ROOT, "build", "bin"))
-OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+from switches import PORT, OpenVSwitch, Ours, vsctl
 
 OFP13 = 4
 HELLO, ECHO_REQUEST, ECHO_REPLY, FEATURES_REQUEST, SET_CONFIG = 0, 2, 3, 5, 9
@@ -66,7 +64,7 @@ def flow_mod(priority, oxms, actions):
 def exact_ip_flow(i):
     eth_type = struct.pack("!HBBH", 0x8000, 5 << 1, 2, 0x0800)
     ipv4_dst = struct.pack("!HBBI", 0x8000, 12 << 1, 4, 0x0B000000 + i)
-    return flow_mod(10, eth_type + ipv4_dst, output_action(5))
+    return flow_mod(10, eth_type + ipv4_dst, output_action(PORT))
 
 
 def packet_out(in_port, out_port):
@@ -145,17 +143,6 @@ class Channel:
             raise RuntimeError(f"switch sent ERROR {self.errors[:3]}")
 
 
-def wait_path(path, proc, what, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path):
-            return
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited")
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not come up")
-
-
 def control_cpu_seconds(pid):
     """CPU time of every thread of `pid` except packet-polling (pmd*) ones."""
     total = 0
@@ -170,73 +157,6 @@ def control_cpu_seconds(pid):
         fields = rest.split()
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def vsctl(db, *args):
-    subprocess.run(["ovs-vsctl", f"--db=unix:{db}", "--timeout=20", *args], check=True,
-                   capture_output=True)
-
-
-class Ours:
-    name = "vswitch"
-
-    def __init__(self, work):
-        self.run = os.path.join(work, "vs")
-        os.makedirs(self.run)
-        env = dict(os.environ, VS_RUNDIR=self.run, VS_DBDIR=self.run)
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "vswitchd"), "--bridge", "br0", "--dpdk-mem", "512",
-             "--mbufs", "16384", "--log-file", os.path.join(self.run, "vswitchd.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        self.db = f"{self.run}/db.sock"
-        self.target = f"unix:{self.run}/br0.mgmt"
-        self.pid = self.proc.pid
-        try:
-            wait_path(f"{self.run}/br0.mgmt", self.proc, "vswitchd")
-        except RuntimeError:
-            with open(os.path.join(self.run, "vswitchd.log"), errors="replace") as f:
-                raise RuntimeError("vswitchd: " + f.read()[-600:]) from None
-        vsctl(self.db, "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dpdk",
-              "options:dpdk-devargs=net_null0,no-rx=1", "ofport_request=5")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
-class OpenVSwitch:
-    name = "ovs"
-
-    def __init__(self, work):
-        self.run = os.path.join(work, "ovs")
-        os.makedirs(self.run)
-        self.env = dict(os.environ, OVS_RUNDIR=self.run, OVS_DBDIR=self.run,
-                        OVS_LOGDIR=self.run)
-        db = os.path.join(self.run, "conf.db")
-        self.db = os.path.join(self.run, "db.sock")
-        subprocess.run(["ovsdb-tool", "create", db, OVS_SCHEMA], check=True, env=self.env)
-        subprocess.run(["ovsdb-server", db, f"--remote=punix:{self.db}", "--detach",
-                        "--no-chdir", f"--pidfile={self.run}/ovsdb-server.pid",
-                        f"--unixctl={self.run}/ovsdb-server.ctl",
-                        f"--log-file={self.run}/ovsdb-server.log"], check=True, env=self.env)
-        vsctl(self.db, "--no-wait", "init")
-        subprocess.run(["ovs-vswitchd", f"unix:{self.db}", "--enable-dummy=override",
-                        "--detach", "--no-chdir", f"--pidfile={self.run}/ovs-vswitchd.pid",
-                        f"--unixctl={self.run}/ovs-vswitchd.ctl",
-                        f"--log-file={self.run}/ovs-vswitchd.log"], check=True, env=self.env)
-        vsctl(self.db, "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy",
-              "--", "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dummy",
-              "ofport_request=5")
-        self.target = f"unix:{self.run}/br0.mgmt"
-        wait_path(f"{self.run}/br0.mgmt", None, "ovs-vswitchd")
-        with open(f"{self.run}/ovs-vswitchd.pid") as f:
-            self.pid = int(f.read().strip())
-
-    def stop(self):
-        # ovsdb-server's exit takes no --cleanup (with it, the server stays up).
-        for ctl, args in (("ovs-vswitchd.ctl", ["--cleanup"]), ("ovsdb-server.ctl", [])):
-            subprocess.run(["ovs-appctl", "-t", os.path.join(self.run, ctl), "exit", *args],
-                           capture_output=True, env=self.env)
 
 
 def connect(system, listener, limit):
@@ -257,7 +177,7 @@ def connect(system, listener, limit):
 
 
 def port_tx_packets(system):
-    out = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "dump-ports", system.target, "5"],
+    out = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "dump-ports", system.target, str(PORT)],
                          check=True, capture_output=True, text=True).stdout
     tx = out.split("tx pkts=", 1)[1]
     return int(tx.split(",", 1)[0])
@@ -282,7 +202,7 @@ def measure(system, ch, n, xid):
     del_flows(system)
     ch.barrier(xid + 2)
     tx0 = port_tx_packets(system)
-    outs = packet_out(OFPP_CONTROLLER, 5) * n
+    outs = packet_out(OFPP_CONTROLLER, PORT) * n
     c0, t0 = control_cpu_seconds(system.pid), time.perf_counter()
     ch.send(outs)
     ch.barrier(xid + 3, timeout=600)
@@ -295,7 +215,7 @@ def measure(system, ch, n, xid):
     ch.send(flow_mod(0, b"", output_action(OFPP_CONTROLLER)))
     ch.barrier(xid + 4)
     base = ch.packet_ins
-    ins = packet_out(5, OFPP_TABLE) * n
+    ins = packet_out(PORT, OFPP_TABLE) * n
     c0, t0 = control_cpu_seconds(system.pid), time.perf_counter()
     ch.send(ins)
     ch.wait(lambda: ch.packet_ins - base >= n, 600)
@@ -318,7 +238,7 @@ def main():
         # One system at a time, alternating per run, so both see the same machine.
         for run in range(args.runs):
             for cls, limit in ((Ours, 1000000), (OpenVSwitch, None)):
-                system = cls(work)
+                system = cls(work, port=True)
                 listener = socket.create_server(("127.0.0.1", 0))
                 try:
                     ch = connect(system, listener, limit)
@@ -343,6 +263,7 @@ def main():
                    for k, v in r.items()} for s, r in results.items()}
     # Ratios ours / Open vSwitch: above 1 is better for rates; for CPU per message, below 1.
     ratios = {k: round(summary["vswitch"][k]["median"] / summary["ovs"][k]["median"], 2)
+              if summary["ovs"][k]["median"] else None  # CPU time is read in 10 ms ticks
               for k in names + cpu_names}
     if args.json:
         print(json.dumps({"n": args.n, "runs": args.runs, "results": summary,
@@ -353,7 +274,7 @@ def main():
     for k in names + cpu_names:
         cells = [f"{s} {v[k]['median']:>8} ({v[k]['min']}-{v[k]['max']})"
                  for s, v in summary.items()]
-        print(f"  {k:18} {'   '.join(cells)}   ratio {ratios[k]:.2f}x")
+        print(f"  {k:18} {'   '.join(cells)}   ratio {ratios[k]}")
     return 0
 
 

@@ -16,9 +16,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("VS_BIN_DIR", os.path.join(ROOT, "build", "bin"))
-OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+from switches import BIN, OpenVSwitch, Ours
 
 
 def write_flows(path, n):
@@ -28,71 +26,8 @@ def write_flows(path, n):
                     "actions=output:2\n")
 
 
-def wait_path(path, proc, what, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path):
-            return
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited")
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not come up")
-
-
-class Ours:
-    name = "vswitch"
-
-    def __init__(self, work):
-        self.run = os.path.join(work, "vs")
-        os.makedirs(self.run)
-        env = dict(os.environ, VS_RUNDIR=self.run, VS_DBDIR=self.run)
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "vswitchd"), "--bridge", "br0", "--dpdk-mem", "512",
-             "--mbufs", "16384", "--log-file", os.path.join(self.run, "vswitchd.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        self.target = f"unix:{self.run}/br0.mgmt"
-        wait_path(f"{self.run}/br0.mgmt", self.proc, "vswitchd")
-
-    def clear(self):
-        subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "del-flows", self.target], check=True)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
-class OpenVSwitch:
-    name = "ovs"
-
-    def __init__(self, work):
-        self.run = os.path.join(work, "ovs")
-        os.makedirs(self.run)
-        self.env = dict(os.environ, OVS_RUNDIR=self.run, OVS_DBDIR=self.run,
-                        OVS_LOGDIR=self.run)
-        db, sock = os.path.join(self.run, "conf.db"), os.path.join(self.run, "db.sock")
-        subprocess.run(["ovsdb-tool", "create", db, OVS_SCHEMA], check=True, env=self.env)
-        subprocess.run(["ovsdb-server", db, f"--remote=punix:{sock}", "--detach", "--no-chdir",
-                        f"--pidfile={self.run}/ovsdb-server.pid",
-                        f"--unixctl={self.run}/ovsdb-server.ctl",
-                        f"--log-file={self.run}/ovsdb-server.log"], check=True, env=self.env)
-        subprocess.run(["ovs-vsctl", f"--db=unix:{sock}", "--no-wait", "init"], check=True)
-        subprocess.run(["ovs-vswitchd", f"unix:{sock}", "--enable-dummy=override", "--detach",
-                        "--no-chdir", f"--pidfile={self.run}/ovs-vswitchd.pid",
-                        f"--unixctl={self.run}/ovs-vswitchd.ctl",
-                        f"--log-file={self.run}/ovs-vswitchd.log"], check=True, env=self.env)
-        subprocess.run(["ovs-vsctl", f"--db=unix:{sock}", "--timeout=20", "add-br", "br0", "--",
-                        "set", "bridge", "br0", "datapath_type=dummy"], check=True)
-        self.target = f"unix:{self.run}/br0.mgmt"
-        wait_path(f"{self.run}/br0.mgmt", None, "ovs-vswitchd")
-
-    def clear(self):
-        subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "del-flows", self.target], check=True)
-
-    def stop(self):
-        # ovsdb-server's exit takes no --cleanup (with it, the server stays up).
-        for ctl, args in (("ovs-vswitchd.ctl", ["--cleanup"]), ("ovsdb-server.ctl", [])):
-            subprocess.run(["ovs-appctl", "-t", os.path.join(self.run, ctl), "exit", *args],
-                           capture_output=True, env=self.env)
+def clear(system):
+    subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "del-flows", system.target], check=True)
 
 
 def timed_add(tool, target, flows):
@@ -122,7 +57,7 @@ def main():
             for label, tool, system in (("ovs-ofctl -> vswitch", "ovs-ofctl", ours),
                                         ("ofctl -> vswitch", os.path.join(BIN, "ofctl"), ours),
                                         ("ovs-ofctl -> ovs", "ovs-ofctl", ovs)):
-                system.clear()
+                clear(system)
                 results[label].append(args.flows / timed_add(tool, system.target, flows))
     finally:
         for s in systems:
