@@ -13,11 +13,10 @@ connection:
 
 Port 5 is a DPDK net_null device on ours and a dummy port on Open vSwitch (switches.py). Ours
 gets controller_rate_limit 1 000 000 (our maximum); Open vSwitch its default, no limit. Prints
-the median and spread over the
-runs and the ratios, and the switch's CPU time per message (all its threads but the packet
-polling ones: our PMD thread and Open vSwitch's pmd threads), the figure to compare when other
-work on the machine takes CPU from the switch. Usage: controller_rates.py [--n 100000]
-[--runs 3] [--json]. Needs root."""
+the median and spread over the runs and the ratios, and the switch's CPU time per message (all
+its threads but the packet polling ones: our PMD thread and Open vSwitch's pmd threads), the
+figure to compare when other work on the machine takes CPU from the switch.
+Usage: controller_rates.py [--n 100000] [--runs 3] [--json]. Needs root."""
 
 import argparse
 import json
