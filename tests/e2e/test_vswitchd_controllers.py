@@ -97,9 +97,14 @@ class VswitchdControllers(SwitchTest):
         p = self.ofctl("OpenFlow12", "show", self.mgmt, check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("version negotiation failed", p.stderr)
-        # A request we cannot carry out yet gets the specification's ERROR, not silence.
-        p = self.ofctl("OpenFlow13", "dump-meters", self.mgmt, check=False)  # no meters
+        # Meters are answered; a request we cannot carry out (queue statistics: there are no
+        # QoS queues) gets the specification's ERROR, not silence.
+        p = self.ofctl("OpenFlow13", "dump-meters", self.mgmt, check=False)
+        self.assertIn("OFPST_METER_CONFIG reply", p.stdout)
+        self.assertNotIn("OFPT_ERROR", p.stdout + p.stderr)
+        p = self.ofctl("OpenFlow13", "queue-stats", self.mgmt, check=False)
         self.assertIn("OFPT_ERROR", p.stdout + p.stderr)
+        self.assertIn("OFPBRC_BAD_STAT", p.stdout + p.stderr)
 
     def test_controller_connection_and_status(self):
         port = free_tcp_port()
