@@ -11,35 +11,11 @@
 #include "datapath/actions/execute.hpp"
 #include "datapath/actions/packet_edit.hpp"
 #include "datapath/packet/flow_parse.hpp"
+#include "tests/datapath/actions/parsed_edits.hpp"
 #include "tests/datapath/actions/test_packets.hpp"
 
 namespace vs::test {
 namespace {
-
-struct Edited {
-    std::vector<uint8_t> after;
-    FlowKey key;
-    bool ok;
-};
-
-// Runs `actions` (edits only) on the frame, whose PacketMeta the real parser fills.
-Edited run(const std::vector<uint8_t>& frame, std::initializer_list<Action> actions) {
-    rte_mbuf* m = make_mbuf(frame);
-    PacketMeta* meta = packet_meta(m);
-    std::memset(static_cast<void*>(meta), 0, sizeof(*meta));
-    (void)parse_flow(frame.data(), static_cast<uint32_t>(frame.size()), 1, meta->key, meta->ofs);
-    Edited e{{}, {}, true};
-    for (const Action& a : actions)
-        e.ok = e.ok && detail::apply_edit<int>(a, m, meta->key, meta->ofs);
-    e.after = mbuf_bytes(m);
-    e.key = meta->key;
-    FlowKey reparsed;
-    PacketOffsets ofs;
-    (void)parse_flow(e.after.data(), static_cast<uint32_t>(e.after.size()), 1, reparsed, ofs);
-    EXPECT_TRUE(reparsed == e.key) << "key out of step after " << ActionList(actions).to_string();
-    rte_pktmbuf_free(m);
-    return e;
-}
 
 // Ethernet + one label stack entry + the L3 packet of `inner` (an Ethernet frame).
 std::vector<uint8_t> mpls_frame(const std::vector<uint8_t>& inner, uint32_t lse) {
