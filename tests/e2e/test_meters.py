@@ -6,13 +6,10 @@ and deleting a meter deletes the flows that use it. Needs root."""
 
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import time
 
-from test_vswitchd_db import DbSwitch
-from vsenv import BIN_DIR, SwitchTest
+from test_ofctl import OfctlBridgeTest
 
 OF13 = "OpenFlow13"
 
@@ -39,25 +36,11 @@ def normalise(text):
     return re.sub(r"(packet_in_count|byte_in_count|packet_count|byte_count):\d+", r"\1:N", text)
 
 
-class Meters(SwitchTest):
+class Meters(OfctlBridgeTest):
     def setUp(self):
         super().setUp()
-        for tool in ("ovs-vsctl", "ovs-ofctl"):
-            if shutil.which(tool) is None:
-                self.skipTest(f"{tool} is not installed (scripts/install-deps.sh installs it)")
-        self.ofctl_bin = os.path.join(BIN_DIR, "ofctl")
-        if not os.path.exists(self.ofctl_bin):
-            self.skipTest(f"{self.ofctl_bin} is not built")
-        self.dbdir = tempfile.mkdtemp(prefix="vs-e2e-meter-")
-        self.addCleanup(shutil.rmtree, self.dbdir, True)
-        self.a = self.host("vmtr", 0, 87)
-        self.b = self.host("vmtr", 1, 87)
-        self.br = f"vmtrbr{self.tag}"
-        self.switch = DbSwitch(self.dbdir)
-        self.switch.vsctl("add-br", self.br)
-        for h in self.hosts:
-            self.switch.vsctl("add-port", self.br, h.port)
-        self.target = f"unix:{self.switch.rundir}/{self.br}.mgmt"
+        self.bridge_with_hosts("vmtr", 87, 2)
+        self.a, self.b = self.hosts
         self.port = {h: int(self.switch.vsctl("get", "Interface", h.port, "ofport"))
                      for h in self.hosts}
 

@@ -47,25 +47,33 @@ def flow_lines(text):
     return sorted(normalise(line) for line in text.splitlines() if line.startswith(" "))
 
 
-class Ofctl(SwitchTest):
-    def setUp(self):
-        super().setUp()
+class OfctlBridgeTest(SwitchTest):
+    """A DB-driven vswitchd with one bridge of namespace hosts, driven by our ofctl and the real
+    ovs-ofctl side by side."""
+
+    def bridge_with_hosts(self, prefix, net, n_hosts):
         for tool in ("ovs-vsctl", "ovs-ofctl"):
             if shutil.which(tool) is None:
                 self.skipTest(f"{tool} is not installed (scripts/install-deps.sh installs it)")
         self.ofctl_bin = os.path.join(BIN_DIR, "ofctl")
         if not os.path.exists(self.ofctl_bin):
             self.skipTest(f"{self.ofctl_bin} is not built")
-        self.dbdir = tempfile.mkdtemp(prefix="vs-e2e-ofctl-")
+        self.dbdir = tempfile.mkdtemp(prefix=f"vs-e2e-{prefix}-")
         self.addCleanup(shutil.rmtree, self.dbdir, True)
-        for i in range(2):
-            self.host("vofc", i, 86)
-        self.br = f"vofcbr{self.tag}"
+        for i in range(n_hosts):
+            self.host(prefix, i, net)
+        self.br = f"{prefix}br{self.tag}"
         self.switch = DbSwitch(self.dbdir)
         self.switch.vsctl("add-br", self.br)
         for h in self.hosts:
             self.switch.vsctl("add-port", self.br, h.port)
         self.target = f"unix:{self.switch.rundir}/{self.br}.mgmt"
+
+
+class Ofctl(OfctlBridgeTest):
+    def setUp(self):
+        super().setUp()
+        self.bridge_with_hosts("vofc", 86, 2)
         self.ports = {k: int(self.switch.vsctl("get", "Interface", h.port, "ofport"))
                       for k, h in zip("ab", self.hosts)}
 
