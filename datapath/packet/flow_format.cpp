@@ -268,6 +268,9 @@ void print_l3(const FlowKey& k, Printer& pr) {
         g.addr("src", k.ipv6_src, format_ip6);
         g.addr("dst", k.ipv6_dst, format_ip6);
         g.num("label", k.ipv6_label.host(), pr.m(k.ipv6_label).host(), 0xfffff, true);
+        // OpenFlow's extension header flags; a bare key shows them only when there are some.
+        if (g.has_mask() || k.ipv6_exthdr != 0)
+            g.num("exthdr", k.ipv6_exthdr, pr.m(k.ipv6_exthdr), kIpv6ExtHdrMask, true);
         print_ip_common(k, pr, g, true);
         pr.emit("ipv6", g);
         print_l4(k, pr, true);

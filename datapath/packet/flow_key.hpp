@@ -10,7 +10,8 @@
 // bit) set when the tag exists, so "untagged" and "VID 0" differ. MPLS (eth_type 0x8847/0x8848)
 // puts the top label stack entry in nw_src (host value label<<12 | tc<<9 | bos<<8 | ttl, kept in
 // wire order) and nothing of what the stack carries; PBB (eth_type 0x88e7) puts its I-TAG there
-// (PCP, DEI, UCA, I-SID in the low 24 bits) and nothing of the customer frame.
+// (PCP, DEI, UCA, I-SID in the low 24 bits) and nothing of the customer frame. IPv6 keeps
+// OpenFlow's extension header flags (Ipv6ExtHdrBits) in ipv6_exthdr, zero for any other packet.
 #pragma once
 
 #include <array>
@@ -50,6 +51,24 @@ inline constexpr uint32_t kPbbIsidMask = 0x00ffffff;
 inline constexpr uint8_t kFragAny = 0x01;    // a fragment of any kind
 inline constexpr uint8_t kFragLater = 0x02;  // not the first fragment (no L4 header)
 
+// ipv6_exthdr bits: OpenFlow 1.3's IPV6_EXTHDR pseudo-field (ofp_ipv6exthdr_flags), computed
+// while walking the extension header chain. UNREP: a header type seen again (only Destination
+// Options may appear twice, once before a Routing header and once at the end); UNSEQ: the chain
+// is not in RFC 2460's recommended order (Hop-by-Hop, Destination, Routing, Fragment, AH, ESP,
+// Destination).
+enum Ipv6ExtHdrBits : uint16_t {
+    kIpv6ExtNoNext = 1 << 0,  // No Next Header (59) reached
+    kIpv6ExtEsp = 1 << 1,
+    kIpv6ExtAuth = 1 << 2,
+    kIpv6ExtDest = 1 << 3,  // one or two Destination Options headers
+    kIpv6ExtFrag = 1 << 4,
+    kIpv6ExtRouter = 1 << 5,
+    kIpv6ExtHop = 1 << 6,
+    kIpv6ExtUnrep = 1 << 7,
+    kIpv6ExtUnseq = 1 << 8,
+};
+inline constexpr uint16_t kIpv6ExtHdrMask = 0x1ff;
+
 // Which layers parsed validly; lets consumers tell a missing header from a zero-valued one.
 enum LayerBits : uint8_t {
     kLayerL2 = 1 << 0,
@@ -87,10 +106,10 @@ struct alignas(64) FlowKey {
     Be16 tp_src;       // L4 source port, ICMP type
     Be16 tp_dst;       // L4 destination port, ICMP code
     // w8-9
-    Be16 tcp_flags;   // low 12 bits
-    EthAddr arp_sha;  // ARP sha, ND source link-layer address
-    EthAddr arp_tha;  // ARP tha, ND target link-layer address
-    uint8_t pad1[2];
+    Be16 tcp_flags;        // low 12 bits
+    EthAddr arp_sha;       // ARP sha, ND source link-layer address
+    EthAddr arp_tha;       // ARP tha, ND target link-layer address
+    uint16_t ipv6_exthdr;  // Ipv6ExtHdrBits of the extension header chain (host order)
     // w10-15
     Ip6Addr ipv6_src;
     Ip6Addr ipv6_dst;
@@ -116,6 +135,7 @@ static_assert(offsetof(FlowKey, eth_dst) == 24);
 static_assert(offsetof(FlowKey, nw_src) == 48);
 static_assert(offsetof(FlowKey, nw_proto) == 56);
 static_assert(offsetof(FlowKey, tcp_flags) == 64);
+static_assert(offsetof(FlowKey, ipv6_exthdr) == 78);
 static_assert(offsetof(FlowKey, ipv6_src) == 80);
 static_assert(offsetof(FlowKey, nd_target) == 112);
 

@@ -26,7 +26,9 @@ constexpr uint32_t kNdTargetEnd = 24;  // ICMPv6 header (8) + target address (16
 constexpr uint8_t kIp6HopByHop = 0;
 constexpr uint8_t kIp6Routing = 43;
 constexpr uint8_t kIp6Fragment = 44;
+constexpr uint8_t kIp6Esp = 50;
 constexpr uint8_t kIp6Ah = 51;
+constexpr uint8_t kIp6NoNext = 59;
 constexpr uint8_t kIp6DestOpts = 60;
 
 constexpr uint8_t kNdOptSourceLla = 1;
@@ -129,20 +131,81 @@ inline ParseStatus parse_ipv4(const uint8_t* data, uint32_t len, uint32_t l3, Fl
     return ParseStatus::kOk;
 }
 
+// The extension header flags of OpenFlow's IPV6_EXTHDR field (flow_key.hpp), gathered while the
+// chain is walked. Each header type has its rank in RFC 2460's recommended order; a rank lower
+// than the previous header's means out of order (UNSEQ), a rank seen before a repeat (UNREP).
+// Destination Options ranks before Routing when nothing from Routing on came before it, after
+// ESP otherwise, so the two places it may take are two ranks.
+class ExtHdrFlags {
+  public:
+    // Accounts for header `nh`; returns false when it is not an extension header.
+    bool see(uint8_t nh) {
+        uint16_t bit = 0;
+        uint8_t rank = 0;
+        switch (nh) {
+            case kIp6HopByHop:
+                bit = kIpv6ExtHop;
+                rank = kRankHop;
+                break;
+            case kIp6DestOpts:
+                bit = kIpv6ExtDest;
+                rank = last_ < kRankRouting ? kRankDest1 : kRankDest2;
+                break;
+            case kIp6Routing:
+                bit = kIpv6ExtRouter;
+                rank = kRankRouting;
+                break;
+            case kIp6Fragment:
+                bit = kIpv6ExtFrag;
+                rank = kRankFrag;
+                break;
+            case kIp6Ah:
+                bit = kIpv6ExtAuth;
+                rank = kRankAuth;
+                break;
+            case kIp6Esp:
+                bit = kIpv6ExtEsp;
+                rank = kRankEsp;
+                break;
+            default:
+                return false;
+        }
+        const auto rank_bit = static_cast<uint8_t>(1U << rank);
+        if ((ranks_ & rank_bit) != 0) flags_ |= kIpv6ExtUnrep;
+        if (rank < last_) flags_ |= kIpv6ExtUnseq;
+        ranks_ |= rank_bit;
+        last_ = rank;
+        flags_ |= bit;
+        return true;
+    }
+    void no_next() { flags_ |= kIpv6ExtNoNext; }
+    uint16_t flags() const { return flags_; }
+
+  private:
+    enum Rank : uint8_t {
+        kRankHop,
+        kRankDest1,
+        kRankRouting,
+        kRankFrag,
+        kRankAuth,
+        kRankEsp,
+        kRankDest2,
+    };
+    uint16_t flags_ = 0;
+    uint8_t ranks_ = 0;  // 1 << Rank for each rank seen
+    uint8_t last_ = 0;
+};
+
 // Walks the extension headers between `off` and `end`; on return nw_proto holds the last next
-// header seen (the one that could not be parsed, when the result is kPartial).
-inline ParseStatus parse_ipv6_ext(const uint8_t* data, uint32_t off, uint32_t end, FlowKey& key,
-                                  L4Span& span) {
+// header seen (the one that could not be parsed, when the result is kPartial) and ipv6_exthdr
+// the flags of the headers walked (all of them named by a next header field, a cut one too).
+// ESP ends the walk (what follows it is encrypted), as does a later fragment.
+inline ParseStatus parse_ipv6_ext_chain(const uint8_t* data, uint32_t off, uint32_t end,
+                                        FlowKey& key, L4Span& span, ExtHdrFlags& ext) {
     uint8_t nh = key.nw_proto;
     for (;;) {
-        if (nh == kIp6HopByHop || nh == kIp6Routing || nh == kIp6DestOpts || nh == kIp6Ah) {
-            if (end - off < 8) return ParseStatus::kPartial;
-            const uint32_t size =
-                nh == kIp6Ah ? (data[off + 1] + 2u) * 4 : (data[off + 1] + 1u) * 8;
-            if (size > end - off) return ParseStatus::kPartial;
-            nh = data[off];
-            off += size;
-        } else if (nh == kIp6Fragment) {
+        if (!ext.see(nh) || nh == kIp6Esp) break;
+        if (nh == kIp6Fragment) {
             if (end - off < 8) return ParseStatus::kPartial;
             const bool later = (load_host16(data + off + 2) & 0xfff8) != 0;
             key.nw_frag = kFragAny | (later ? kFragLater : 0);
@@ -153,13 +216,27 @@ inline ParseStatus parse_ipv6_ext(const uint8_t* data, uint32_t off, uint32_t en
                 return ParseStatus::kOk;
             }
         } else {
-            break;
+            if (end - off < 8) return ParseStatus::kPartial;
+            const uint32_t size =
+                nh == kIp6Ah ? (data[off + 1] + 2u) * 4 : (data[off + 1] + 1u) * 8;
+            if (size > end - off) return ParseStatus::kPartial;
+            nh = data[off];
+            off += size;
         }
         key.nw_proto = nh;
     }
+    if (nh == kIp6NoNext) ext.no_next();
     key.nw_proto = nh;
     span = L4Span{off, end};
     return ParseStatus::kOk;
+}
+
+inline ParseStatus parse_ipv6_ext(const uint8_t* data, uint32_t off, uint32_t end, FlowKey& key,
+                                  L4Span& span) {
+    ExtHdrFlags ext;
+    const ParseStatus status = parse_ipv6_ext_chain(data, off, end, key, span, ext);
+    key.ipv6_exthdr = ext.flags();
+    return status;
 }
 
 inline ParseStatus parse_ipv6(const uint8_t* data, uint32_t len, uint32_t l3, FlowKey& key,

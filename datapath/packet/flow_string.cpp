@@ -472,6 +472,13 @@ Status Parser::field(std::string_view kw, const Item& it) {
             mask_.ipv6_label = Be32::from_host(static_cast<uint32_t>(r->second));
             return {};
         }
+        if (v6 && f == "exthdr") {
+            const auto r = parse_num(it, kIpv6ExtHdrMask);
+            if (!r) return tl::unexpected(r.error());
+            key_.ipv6_exthdr = static_cast<uint16_t>(r->first);
+            mask_.ipv6_exthdr = static_cast<uint16_t>(r->second);
+            return {};
+        }
     } else if (kw == "arp" || kw == "rarp") {
         if (f == "sip") return addr(it, Addr::kIp4, &FlowKey::nw_src);
         if (f == "tip") return addr(it, Addr::kIp4, &FlowKey::nw_dst);

@@ -15,8 +15,9 @@ namespace vs {
 //
 // Groups: recirc_id(0) (accepted, ignored), in_port(N), tunnel(tun_id=,src=,dst=),
 // eth(src=,dst=), vlan(tpid=,vid=,pcp=) (up to two, outermost first), eth_type(N),
-// ipv4(src=,dst=,proto=,tos=,ttl=,frag=), ipv6(src=,dst=,label=,proto=,tclass=,hlimit=,frag=),
-// arp/rarp(sip=,tip=,op=,sha=,tha=), tcp/udp/sctp(src=,dst=), icmp/icmpv6(type=,code=),
+// ipv4(src=,dst=,proto=,tos=,ttl=,frag=),
+// ipv6(src=,dst=,label=,exthdr=,proto=,tclass=,hlimit=,frag=) (exthdr: OpenFlow's IPV6_EXTHDR
+// bits), arp/rarp(sip=,tip=,op=,sha=,tha=), tcp/udp/sctp(src=,dst=), icmp/icmpv6(type=,code=),
 // tcp_flags(syn|ack), nd(target=,sll=,tll=). Any order; each group at most once (vlan twice).
 //
 // A field given is matched exactly (all ones over the field's width) unless written value/mask:

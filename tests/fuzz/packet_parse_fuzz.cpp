@@ -36,7 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if ((layers & kLayerL4) != 0) check(ofs.l4 != 0);
     if ((layers & kLayerL4) == 0) check(key.tp_src.raw == 0 && key.tp_dst.raw == 0);
     if ((key.nw_frag & kFragLater) != 0) check((layers & kLayerL4) == 0);
-    check(key.pad0 == 0 && key.pad1[0] == 0 && key.pad1[1] == 0);
+    check(key.pad0 == 0);
+    check((key.ipv6_exthdr & ~kIpv6ExtHdrMask) == 0);
+    if (key.eth_type.host() != kEthTypeIpv6) check(key.ipv6_exthdr == 0);
 
     // Deterministic: a second parse and the hash agree.
     FlowKey again;

@@ -132,6 +132,7 @@ bool prerequisites_hold(const OfMatch& m, OxmField f) {
         case OxmField::kIpv6Src:
         case OxmField::kIpv6Dst:
         case OxmField::kIpv6Flabel:
+        case OxmField::kIpv6Exthdr:
             return eth == kEthIpv6;
         case OxmField::kMplsLabel:
         case OxmField::kMplsTc:
@@ -280,8 +281,15 @@ tl::expected<OfMatch, openflow::SpecError> match_from_oxm(const of13::Match& mat
                 m.mask.nw_src = Be32::from_host(m.mask.nw_src.host() | im);
                 break;
             }
+            case OxmField::kIpv6Exthdr:
+                // The parser's flags (flow_key.hpp) are OpenFlow's ofp_ipv6exthdr_flags.
+                if ((v & ~uint64_t{kIpv6ExtHdrMask}) != 0)
+                    return tl::unexpected(bad(Code::kBadValue));
+                m.key.ipv6_exthdr = static_cast<uint16_t>(v & mk & kIpv6ExtHdrMask);
+                m.mask.ipv6_exthdr = static_cast<uint16_t>(mk & kIpv6ExtHdrMask);
+                break;
             default:
-                return tl::unexpected(bad(Code::kBadField));  // IPv6 extension headers
+                return tl::unexpected(bad(Code::kBadField));
         }
     }
     for (uint8_t field : seen) {
@@ -385,6 +393,12 @@ of13::Match match_to_oxm(const OfMatch& m, const OfPortMap& ports) {
         out.fields.push_back(
             lm == 0xfffff ? Oxm::make(OxmField::kIpv6Flabel, m.key.ipv6_label.host())
                           : Oxm::make_masked(OxmField::kIpv6Flabel, m.key.ipv6_label.host(), lm));
+    }
+    if (m.mask.ipv6_exthdr != 0) {
+        const uint16_t em = m.mask.ipv6_exthdr;
+        out.fields.push_back(em == kIpv6ExtHdrMask
+                                 ? Oxm::make(OxmField::kIpv6Exthdr, m.key.ipv6_exthdr)
+                                 : Oxm::make_masked(OxmField::kIpv6Exthdr, m.key.ipv6_exthdr, em));
     }
     emit_bytes(m, OxmField::kIpv6NdTarget, out);
     if (eth != kEthArp) {

@@ -26,7 +26,7 @@ constexpr F kMatchFields[] = {
     F::kIcmpv4Type,   F::kIcmpv4Code, F::kArpOp,     F::kArpSpa,     F::kArpTpa,     F::kArpSha,
     F::kArpTha,       F::kIpv6Src,    F::kIpv6Dst,   F::kIpv6Flabel, F::kIcmpv6Type, F::kIcmpv6Code,
     F::kIpv6NdTarget, F::kIpv6NdSll,  F::kIpv6NdTll, F::kTunnelId,   F::kMplsLabel,  F::kMplsTc,
-    F::kMplsBos,      F::kPbbIsid};
+    F::kMplsBos,      F::kPbbIsid,    F::kIpv6Exthdr};
 // As check_actions() in flow_tables.cpp accepts.
 constexpr F kSetFields[] = {
     F::kEthDst,     F::kEthSrc,     F::kVlanVid,      F::kVlanPcp,    F::kIpDscp,    F::kIpEcn,

@@ -63,7 +63,10 @@ void check_invariants(const Result& r, size_t len) {
         ASSERT_EQ(r.key.tcp_flags.raw, 0);
     }
     ASSERT_EQ(r.key.pad0, 0);
-    ASSERT_EQ(r.key.pad1[0] | r.key.pad1[1], 0);
+    ASSERT_EQ(r.key.ipv6_exthdr & ~kIpv6ExtHdrMask, 0);
+    if (r.key.eth_type.host() != kEthTypeIpv6) {
+        ASSERT_EQ(r.key.ipv6_exthdr, 0);
+    }
     ASSERT_EQ(r.key.tun_id, 0u);
 }
 

@@ -462,6 +462,131 @@ TEST(FlowParse, Ipv6PayloadLengthBeyondFrameKeepsL3) {
     EXPECT_EQ(p.ofs.l4, 0);
 }
 
+// An IPv6 frame whose extension headers are `chain` (next header values, in order), each the
+// smallest of its kind, then a TCP header (or 8 bytes of ESP or nothing after 59).
+std::vector<uint8_t> ipv6_chain(const std::vector<uint8_t>& chain) {
+    FrameBuilder b;
+    b.eth(kMacB, kMacA, 0x86dd).ipv6(kIp6A, kIp6B, chain.empty() ? 6 : chain.front());
+    for (size_t i = 0; i < chain.size(); ++i) {
+        const uint8_t next = i + 1 < chain.size() ? chain[i + 1] : 6;
+        switch (chain[i]) {
+            case 44:
+                b.ipv6_frag(next, 0, true);
+                break;
+            case 51:
+                b.ipv6_ah(next);
+                break;
+            case 50:  // ESP: SPI, sequence number, then ciphertext
+                b.u32(0x100).u32(1).zeros(16);
+                return b.end_ipv6().bytes();
+            case 59:
+                return b.end_ipv6().bytes();
+            default:
+                b.ipv6_ext(next);
+        }
+    }
+    return b.tcp(1000, 80, 0x02).end_ipv6().bytes();
+}
+
+uint16_t exthdr_of(const std::vector<uint8_t>& chain) {
+    const Parsed p = parse(ipv6_chain(chain));
+    EXPECT_EQ(p.status, ParseStatus::kOk);
+    return p.key.ipv6_exthdr;
+}
+
+constexpr uint8_t kHop = 0, kRouting = 43, kFrag = 44, kEsp = 50, kAh = 51, kNoNext = 59,
+                  kDest = 60;
+
+TEST(FlowParseExthdr, NoExtensionHeadersNoFlags) {
+    EXPECT_EQ(exthdr_of({}), 0);
+    EXPECT_EQ(parse(test::udp4_frame()).key.ipv6_exthdr, 0);  // the IPv4 fast path
+    const Parsed tcp6 = parse(test::tcp6_ext_frame());        // one hop-by-hop header
+    EXPECT_EQ(tcp6.key.ipv6_exthdr, kIpv6ExtHop);
+}
+
+TEST(FlowParseExthdr, EachHeaderSetsItsFlag) {
+    EXPECT_EQ(exthdr_of({kHop, kAh}), kIpv6ExtHop | kIpv6ExtAuth);  // 68, the Ryu test's value
+    EXPECT_EQ(exthdr_of({kRouting}), kIpv6ExtRouter);
+    EXPECT_EQ(exthdr_of({kFrag}), kIpv6ExtFrag);
+    EXPECT_EQ(exthdr_of({kDest}), kIpv6ExtDest);
+    EXPECT_EQ(exthdr_of({kEsp}), kIpv6ExtEsp);
+    EXPECT_EQ(exthdr_of({kNoNext}), kIpv6ExtNoNext);
+    EXPECT_EQ(exthdr_of({kHop, kNoNext}), kIpv6ExtHop | kIpv6ExtNoNext);
+}
+
+TEST(FlowParseExthdr, RecommendedOrderHasNeitherUnseqNorUnrep) {
+    const Parsed p = parse(ipv6_chain({kHop, kDest, kRouting, kFrag, kAh, kEsp}));
+    EXPECT_EQ(p.status, ParseStatus::kOk);
+    EXPECT_EQ(p.key.ipv6_exthdr, kIpv6ExtHop | kIpv6ExtDest | kIpv6ExtRouter | kIpv6ExtFrag |
+                                     kIpv6ExtAuth | kIpv6ExtEsp);
+    EXPECT_EQ(p.key.nw_proto, kEsp);  // the walk ends at ESP
+    EXPECT_EQ(p.key.layers, kL23);
+    // Destination Options before Routing and again at the end: the two expected places.
+    EXPECT_EQ(exthdr_of({kHop, kDest, kRouting, kDest}),
+              kIpv6ExtHop | kIpv6ExtDest | kIpv6ExtRouter);
+    EXPECT_EQ(exthdr_of({kRouting, kAh, kDest}), kIpv6ExtRouter | kIpv6ExtAuth | kIpv6ExtDest);
+}
+
+TEST(FlowParseExthdr, OutOfOrderSetsUnseq) {
+    EXPECT_EQ(exthdr_of({kDest, kHop}), kIpv6ExtDest | kIpv6ExtHop | kIpv6ExtUnseq);
+    EXPECT_EQ(exthdr_of({kAh, kFrag}), kIpv6ExtAuth | kIpv6ExtFrag | kIpv6ExtUnseq);
+    EXPECT_EQ(exthdr_of({kFrag, kRouting}), kIpv6ExtFrag | kIpv6ExtRouter | kIpv6ExtUnseq);
+    // A Destination Options header after Routing is the final one: a fragment may not follow.
+    EXPECT_EQ(exthdr_of({kRouting, kDest, kFrag}),
+              kIpv6ExtRouter | kIpv6ExtDest | kIpv6ExtFrag | kIpv6ExtUnseq);
+}
+
+TEST(FlowParseExthdr, RepeatsSetUnrep) {
+    EXPECT_EQ(exthdr_of({kRouting, kRouting}), kIpv6ExtRouter | kIpv6ExtUnrep);
+    EXPECT_EQ(exthdr_of({kAh, kAh}), kIpv6ExtAuth | kIpv6ExtUnrep);
+    // Two Destination Options with nothing between them: both in the first place.
+    EXPECT_EQ(exthdr_of({kDest, kDest}), kIpv6ExtDest | kIpv6ExtUnrep);
+    EXPECT_EQ(exthdr_of({kDest, kRouting, kDest, kDest}),
+              kIpv6ExtDest | kIpv6ExtRouter | kIpv6ExtUnrep);
+    // A repeat out of place is both.
+    EXPECT_EQ(exthdr_of({kHop, kRouting, kHop}),
+              kIpv6ExtHop | kIpv6ExtRouter | kIpv6ExtUnrep | kIpv6ExtUnseq);
+}
+
+TEST(FlowParseExthdr, LaterFragmentEndsTheWalk) {
+    const auto frame = FrameBuilder()
+                           .eth(kMacB, kMacA, 0x86dd)
+                           .ipv6(kIp6A, kIp6B, kDest)
+                           .ipv6_ext(kFrag)
+                           .ipv6_frag(kAh, 185, false)
+                           .ipv6_ah(6)  // not seen: a later fragment's payload is not walked
+                           .tcp(1, 2, 0x10)
+                           .end_ipv6()
+                           .bytes();
+    const Parsed p = parse(frame);
+    EXPECT_EQ(p.status, ParseStatus::kOk);
+    EXPECT_EQ(p.key.ipv6_exthdr, kIpv6ExtDest | kIpv6ExtFrag);
+}
+
+TEST(FlowParseExthdr, TruncatedChainKeepsTheHeadersNamed) {
+    // Hop-by-hop, then a routing header that claims 48 bytes where the payload has 8.
+    auto b = FrameBuilder()
+                 .eth(kMacB, kMacA, 0x86dd)
+                 .ipv6(kIp6A, kIp6B, kHop)
+                 .ipv6_ext(kRouting)
+                 .ipv6_ext(6, 0);
+    b.end_ipv6().put16(14 + 40 + 8, 6 << 8 | 5);
+    const Parsed p = parse(b.bytes());
+    EXPECT_EQ(p.status, ParseStatus::kPartial);
+    EXPECT_EQ(p.key.nw_proto, kRouting);
+    EXPECT_EQ(p.key.ipv6_exthdr, kIpv6ExtHop | kIpv6ExtRouter);
+    // Cut inside the fixed part of a header (4 of a fragment header's 8 bytes).
+    auto cut = FrameBuilder().eth(kMacB, kMacA, 0x86dd).ipv6(kIp6A, kIp6B, kHop).ipv6_ext(kFrag);
+    cut.u32(0x06000000).end_ipv6();
+    const Parsed q = parse(cut.bytes());
+    EXPECT_EQ(q.status, ParseStatus::kPartial);
+    EXPECT_EQ(q.key.ipv6_exthdr, kIpv6ExtHop | kIpv6ExtFrag);
+    // Not walked at all when the payload length overruns the frame.
+    auto over = FrameBuilder().eth(kMacB, kMacA, 0x86dd).ipv6(kIp6A, kIp6B, kHop).ipv6_ext(6);
+    over.end_ipv6().put16(14 + 4, 100);
+    EXPECT_EQ(parse(over.bytes()).key.ipv6_exthdr, 0);
+}
+
 TEST(FlowParse, Icmpv6EchoAndIcmpv4InsideIpv6) {
     const Parsed echo = parse(FrameBuilder()
                                   .eth(kMacB, kMacA, 0x86dd)

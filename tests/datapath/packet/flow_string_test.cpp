@@ -408,7 +408,7 @@ void canonicalize(FlowKey& k, FlowMask& m) {
     k.nw_frag &= kFragAny | kFragLater;  // the printer shows frag text from the unmasked key
     m.layers = 0;
     m.pad0 = 0;
-    zero(m.pad1);
+    m.ipv6_exthdr &= kIpv6ExtHdrMask;
     const FlowKey km = apply_mask(k, m);
     if (km.tun_id == 0 && km.tun_src.raw == 0 && km.tun_dst.raw == 0) {
         m.tun_id = 0;
@@ -450,6 +450,7 @@ void canonicalize(FlowKey& k, FlowMask& m) {
         zero(m.ipv6_src);
         zero(m.ipv6_dst);
         zero(m.ipv6_label);
+        m.ipv6_exthdr = 0;
     }
     if (!ip4 && !ip6) {
         m.nw_tos = m.nw_ttl = m.nw_frag = 0;
@@ -474,7 +475,7 @@ void canonicalize(FlowKey& k, FlowMask& m) {
     const bool l3_matched = nonzero(m.nw_src) || nonzero(m.nw_dst) || m.nw_proto != 0 ||
                             m.nw_tos != 0 || m.nw_ttl != 0 || m.nw_frag != 0 ||
                             nonzero(m.ipv6_src) || nonzero(m.ipv6_dst) || nonzero(m.ipv6_label) ||
-                            nonzero(m.arp_sha) || nonzero(m.arp_tha);
+                            m.ipv6_exthdr != 0 || nonzero(m.arp_sha) || nonzero(m.arp_tha);
     if (l3_matched) m.eth_type = be16(0xffff);
 }
 

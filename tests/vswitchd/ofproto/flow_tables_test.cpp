@@ -51,10 +51,65 @@ TEST(OfMatch, RejectsDuplicatesBadMasksAndUnsupportedFields) {
     auto mask = match_from_oxm({{Oxm::make_masked(OxmField::kInPort, 1, 1)}}, ports);
     ASSERT_FALSE(mask);
     EXPECT_EQ(mask.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadMask));
-    auto exthdr = match_from_oxm(
-        {{Oxm::make(OxmField::kEthType, 0x86dd), Oxm::make(OxmField::kIpv6Exthdr, 5)}}, ports);
-    ASSERT_FALSE(exthdr);
-    EXPECT_EQ(exthdr.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadField));
+    Oxm nxm = Oxm::make(OxmField::kInPort, 1);
+    nxm.oxm_class = 0x0001;  // NXM_1: not a class this switch matches on
+    auto other_class = match_from_oxm({{nxm}}, ports);
+    ASSERT_FALSE(other_class);
+    EXPECT_EQ(other_class.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadField));
+}
+
+TEST(OfMatch, Ipv6ExthdrNeedsIpv6AndSelectsByTheParsersFlags) {
+    const auto ports = identity_ports();
+    auto no_type = match_from_oxm({{Oxm::make(OxmField::kIpv6Exthdr, 0x44)}}, ports);
+    ASSERT_FALSE(no_type);
+    EXPECT_EQ(no_type.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadPrereq));
+    auto ip4 = match_from_oxm(
+        {{Oxm::make(OxmField::kEthType, 0x0800), Oxm::make(OxmField::kIpv6Exthdr, 0x44)}}, ports);
+    ASSERT_FALSE(ip4);
+    EXPECT_EQ(ip4.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadPrereq));
+    auto too_wide = match_from_oxm(
+        {{Oxm::make(OxmField::kEthType, 0x86dd), Oxm::make(OxmField::kIpv6Exthdr, 0x200)}}, ports);
+    ASSERT_FALSE(too_wide);
+    EXPECT_EQ(too_wide.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadValue));
+
+    // HOP|AUTH exactly, and "HOP set, the header bits above it clear" with the mask 0x1f0.
+    const of13::Match exact = {
+        {Oxm::make(OxmField::kEthType, 0x86dd), Oxm::make(OxmField::kIpv6Exthdr, 0x44)}};
+    const of13::Match masked = {{Oxm::make(OxmField::kEthType, 0x86dd),
+                                 Oxm::make_masked(OxmField::kIpv6Exthdr, 0x40, 0x1f0)}};
+    auto e = match_from_oxm(exact, ports);
+    auto mk = match_from_oxm(masked, ports);
+    ASSERT_TRUE(e && mk);
+    EXPECT_EQ(e->mask.ipv6_exthdr, kIpv6ExtHdrMask);
+    EXPECT_EQ(mk->mask.ipv6_exthdr, 0x1f0);
+    const of13::Match e_back = match_to_oxm(*e, ports);
+    const Oxm* eo = of13::find_oxm(e_back.fields, OxmField::kIpv6Exthdr);
+    ASSERT_NE(eo, nullptr);
+    EXPECT_FALSE(eo->has_mask);
+    EXPECT_EQ(eo->value_uint(), 0x44u);
+    const of13::Match mk_back = match_to_oxm(*mk, ports);
+    const Oxm* mo = of13::find_oxm(mk_back.fields, OxmField::kIpv6Exthdr);
+    ASSERT_NE(mo, nullptr);
+    ASSERT_TRUE(mo->has_mask);
+    EXPECT_EQ(mo->value_uint(), 0x40u);
+    EXPECT_EQ(mo->mask_uint(), 0x1f0u);
+    auto again = match_from_oxm(mk_back, ports);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(*again == *mk);
+
+    FlowKey pkt{};
+    pkt.eth_type = Be16::from_host(0x86dd);
+    pkt.ipv6_exthdr = kIpv6ExtHop | kIpv6ExtAuth;
+    EXPECT_TRUE(e->matches(pkt, 0));
+    EXPECT_TRUE(mk->matches(pkt, 0));
+    pkt.ipv6_exthdr = kIpv6ExtHop | kIpv6ExtAuth | kIpv6ExtUnseq;
+    EXPECT_FALSE(e->matches(pkt, 0));
+    EXPECT_FALSE(mk->matches(pkt, 0));
+    pkt.ipv6_exthdr = kIpv6ExtHop | kIpv6ExtEsp;  // ESP is under the mask's low nibble
+    EXPECT_FALSE(e->matches(pkt, 0));
+    EXPECT_TRUE(mk->matches(pkt, 0));
+    pkt.ipv6_exthdr = 0;
+    EXPECT_FALSE(mk->matches(pkt, 0));
 }
 
 TEST(OfMatch, MplsFieldsLiveInTheTopEntryAndNeedAnMplsType) {
