@@ -11,12 +11,17 @@ everything this script starts or creates is removed at the end, even on failure.
 
 Prints pass/fail counts per version and group and the reason of every failure; with --json FILE
 also writes them as JSON. Needs root, ovs-vsctl, ovsdb-server, ovs-vswitchd and osken-manager.
+Only one Open vSwitch with the netdev datapath may run per host: it waits for another
+ovs-vswitchd to end first (--ovs-wait seconds). test_ryu_conformance.py (the CTest) runs a
+subset through run_suite().
 
   sudo tests/conformance/run_ryu_suite.py [--bin-dir build-conf/bin] [--versions of13,of10]
-      [--groups match,action,group,meter] [--json out.json] [--tester-flow-cache]
+      [--groups match,action,group,meter] [--exclude 'of13/group/01_SELECT_*']
+      [--json out.json] [--tester-flow-cache]
 """
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -34,6 +39,7 @@ DEFAULT_SUITE = os.path.normpath(os.path.join(REPO, "..", "shared", "conformance
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 OF_PORT = 6653
 STALL_SECONDS = 90
+OVS_WAIT_SECONDS = 600
 VERSIONS = {"of10": "openflow10", "of13": "openflow13"}
 
 
@@ -41,11 +47,45 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def other_ovs_vswitchd():
+    """'pid command line' of every running ovs-vswitchd that may use the netdev datapath (Open
+    vSwitch's test builds with --enable-dummy do not)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not f.read().startswith("ovs-vswitchd"):
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "--enable-dummy" not in cmdline:
+            found.append(f"{pid} {cmdline}")
+    return found
+
+
+def wait_for_no_ovs(timeout):
+    """Only one Open vSwitch with the netdev datapath per host (PEERS.md): waits for others."""
+    deadline, others, said = time.time() + timeout, other_ovs_vswitchd(), False
+    while others and time.time() < deadline:
+        if not said:
+            log(f"waiting up to {timeout} s for another ovs-vswitchd to end: {others[0][:120]}")
+            said = True
+        time.sleep(2)
+        others = other_ovs_vswitchd()
+    if others:
+        raise RuntimeError(f"another ovs-vswitchd still runs after {timeout} s (only one Open "
+                           f"vSwitch with the netdev datapath per host): {others[0][:120]}")
+
+
 class Env:
     """The namespace, veths, Open vSwitch and vswitchd; stop() undoes whatever was made."""
 
-    def __init__(self, bin_dir, keep_logs=None, tester_flow_cache=False):
+    def __init__(self, bin_dir, keep_logs=None, tester_flow_cache=False,
+                 ovs_wait=OVS_WAIT_SECONDS):
         self.bin_dir = bin_dir
+        self.ovs_wait = ovs_wait
         self.keep_logs = keep_logs
         self.tester_flow_cache = tester_flow_cache
         self.tag = os.getpid() % 100000
@@ -99,6 +139,7 @@ class Env:
 
     def _start_ovs(self):
         d, env = self.ovs_dir, self.ovs_env()
+        wait_for_no_ovs(self.ovs_wait)
         subprocess.run(["ovsdb-tool", "create", f"{d}/conf.db", OVS_SCHEMA], check=True,
                        env=env, capture_output=True)
         self.sh(f"ovsdb-server {d}/conf.db --remote=punix:{d}/db.sock --pidfile={d}/ovsdb.pid"
@@ -188,8 +229,11 @@ class Env:
                 args = ["ovs-appctl", "-t", ctl, "exit"]
                 if "vswitchd" in ctl:
                     args.append("--cleanup")
-                subprocess.run(["ip", "netns", "exec", self.ns, *args], capture_output=True,
-                               env=env, timeout=30)
+                try:
+                    subprocess.run(["ip", "netns", "exec", self.ns, *args],
+                                   capture_output=True, env=env, timeout=30)
+                except subprocess.TimeoutExpired:
+                    pass
                 # Whatever did not exit: kill it by the pid it wrote (only ours).
                 try:
                     with open(pidfile) as f:
@@ -213,17 +257,22 @@ class Env:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def prepare_dir(src, dst):
+def prepare_dir(src, dst, key="", exclude=()):
     """Copies a group's patterns (subdirectories too, as of13/action/25_SET_FIELD); the tester
     keys files by their description, so a description used twice is made unique (else one file
-    is silently skipped)."""
-    seen = set()
+    is silently skipped). Files whose KEY/relative path matches a glob of `exclude` are left
+    out; returns their paths."""
+    seen, excluded = set(), []
     for root, dirs, files in os.walk(src):
         dirs.sort()
         out_dir = os.path.join(dst, os.path.relpath(root, src))
         os.makedirs(out_dir, exist_ok=True)
         for name in sorted(files):
             if not name.endswith(".json"):
+                continue
+            rel = os.path.normpath(os.path.join(key, os.path.relpath(root, src), name))
+            if any(fnmatch.fnmatch(rel, pattern) for pattern in exclude):
+                excluded.append(rel)
                 continue
             with open(os.path.join(root, name)) as f:
                 data = json.load(f)
@@ -233,6 +282,7 @@ def prepare_dir(src, dst):
                 seen.add(data[0])
             with open(os.path.join(out_dir, name), "w") as f:
                 json.dump(data, f)
+    return excluded
 
 
 LINE_RE = re.compile(r"^    (\S.*?)\s+(OK|ERROR)$")
@@ -285,32 +335,50 @@ def run_group(env, version, group, pattern_dir, timeout):
     return parse_output(text), text
 
 
-def main():
+def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin-dir", default=os.environ.get("VS_BIN_DIR",
                                                         os.path.join(REPO, "build", "bin")))
     ap.add_argument("--suite", default=DEFAULT_SUITE)
     ap.add_argument("--versions", default="of13,of10")
     ap.add_argument("--groups", default="match,action,group,meter")
+    ap.add_argument("--exclude", action="append", default=[],
+                    help="leave out the pattern files matching this glob on "
+                         "VERSION/GROUP/FILE.json (repeatable; e.g. 'of13/group/01_SELECT_*')")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--logs", help="keep the tester's and switches' logs in this directory")
     ap.add_argument("--timeout", type=int, default=1800, help="per group, seconds")
+    ap.add_argument("--deadline", type=int, default=0,
+                    help="seconds for all groups together (0: none); a group still running "
+                         "then is stopped and counts what it reported")
+    ap.add_argument("--ovs-wait", type=int, default=OVS_WAIT_SECONDS,
+                    help="seconds to wait for another ovs-vswitchd to end")
     ap.add_argument("--tester-flow-cache", action="store_true",
                     help="leave the tester Open vSwitch's datapath flow cache on (throughput "
                          "tests above ~7 000 pkt/s; stale megaflows may fail other groups)")
-    opts = ap.parse_args()
+    return ap.parse_args(argv)
+
+
+def check_prerequisites():
+    """None when the suite can run here, else why not."""
     if os.geteuid() != 0:
-        sys.exit("needs root (network namespace, veths)")
-    for tool in ("ovs-vsctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool", "ethtool"):
+        return "needs root (network namespace, veths)"
+    for tool in ("ovs-vsctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool", "ethtool",
+                 "/usr/bin/osken-manager"):
         if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not installed")
+            return f"{tool} is not installed (scripts/install-deps.sh installs it)"
+    return None
+
+
+def run_suite(opts):
+    """Runs the selected groups; {"seconds": s, "groups": {"of13/match": {...}}}. Whatever it
+    started or created is gone when it returns or raises (SIGTERM included)."""
     if opts.logs:
         os.makedirs(opts.logs, exist_ok=True)
-
     summary, started, wired = {}, time.time(), None
     # Cleanup runs on SIGTERM/SIGINT too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    env = Env(os.path.abspath(opts.bin_dir), opts.logs, opts.tester_flow_cache)
+    env = Env(os.path.abspath(opts.bin_dir), opts.logs, opts.tester_flow_cache, opts.ovs_wait)
     try:
         env.start()
         for version in opts.versions.split(","):
@@ -319,34 +387,54 @@ def main():
                 if not os.path.isdir(src):
                     continue
                 pattern_dir = os.path.join(env.work, "patterns", version, group)
-                prepare_dir(src, pattern_dir)
+                excluded = prepare_dir(src, pattern_dir, f"{version}/{group}", opts.exclude)
+                if not any(f.endswith(".json") for _, _, fs in os.walk(pattern_dir) for f in fs):
+                    log(f"{version}/{group}: every file excluded")
+                    continue
                 if wired != version:
                     env.wire(version)
                     wired = version
+                timeout = opts.timeout
+                if opts.deadline:
+                    timeout = min(timeout, max(1, int(started + opts.deadline - time.time())))
                 t0 = time.time()
-                results, text = run_group(env, version, group, pattern_dir, opts.timeout)
+                results, text = run_group(env, version, group, pattern_dir, timeout)
                 passed = sum(1 for r in results if r[2] == "OK")
                 summary[f"{version}/{group}"] = {
                     "passed": passed, "total": len(results), "seconds": round(time.time() - t0),
+                    "excluded": excluded,
                     "failures": [{"file": f, "test": t, "reason": s}
-                                 for f, t, s in results if s != "OK"]}
+                                 for f, t, s in results if s != "OK"],
+                    "ok": [{"file": f, "test": t} for f, t, s in results if s == "OK"]}
                 log(f"{version}/{group}: {passed}/{len(results)} in {time.time() - t0:.0f}s")
                 if not results:
                     log(text[-3000:])
     finally:
         env.stop()
+    return {"seconds": round(time.time() - started), "groups": summary}
 
-    total = time.time() - started
-    print(f"{'group':<14} {'passed':>6} {'total':>6}")
-    for key, r in summary.items():
-        print(f"{key:<14} {r['passed']:>6} {r['total']:>6}")
-    print(f"(suite took {total:.0f}s)")
-    for key, r in summary.items():
+
+def print_summary(result):
+    groups = result["groups"]
+    print(f"{'group':<14} {'passed':>6} {'total':>6} {'seconds':>7}")
+    for key, r in groups.items():
+        print(f"{key:<14} {r['passed']:>6} {r['total']:>6} {r['seconds']:>7}")
+    print(f"(suite took {result['seconds']}s)")
+    for key, r in groups.items():
         for f in r["failures"]:
             print(f"FAIL {key} {f['file']} | {f['test']} | {f['reason']}")
+
+
+def main():
+    opts = parse_args()
+    problem = check_prerequisites()
+    if problem:
+        sys.exit(problem)
+    result = run_suite(opts)
+    print_summary(result)
     if opts.json:
         with open(opts.json, "w") as f:
-            json.dump({"seconds": round(total), "groups": summary}, f, indent=1)
+            json.dump(result, f, indent=1)
     return 0
 
 
