@@ -43,7 +43,10 @@ struct DatapathConfig {
     size_t max_flows = MegaflowTable::kDefaultMaxFlows;  // per PMD thread
     uint64_t flow_idle_ms = 10000;                       // megaflows idle longer than this expire
     size_t emc_entries = 8192;
-    uint32_t emc_insert_inv_prob = 1;  // insert one exact-match miss in N (0: never)
+    // Insert one exact-match miss in N (0: never). 100, as Open vSwitch: with more flows than
+    // entries, inserting every miss evicts entries that would have hit and costs a write of the
+    // key per packet (vsbench l3 at 100 000 flows: 368 cycles per packet with 1, 310 with 100).
+    uint32_t emc_insert_inv_prob = 100;
 };
 
 struct PortInfo {
@@ -87,6 +90,8 @@ struct FlowView {
     const FlowMask& mask;
     const ActionList& actions;
     uint64_t used_ms;  // datapath clock; 0 = never used
+    uint64_t packets;
+    uint64_t bytes;
 };
 
 struct DatapathCounters {

@@ -17,15 +17,42 @@ VS_LOG_MODULE(upcall_log, "upcall");
 
 namespace {
 
-// Executes upcalled packets from the control thread, on the control thread's tx slot.
+// Executes upcalled packets from the control thread, on the control thread's tx slot. Outputs
+// are buffered per port and sent by flush() (or when a buffer fills): one tx burst per port and
+// upcall batch, not one per packet (a vhost-user enqueue of one packet costs about as much as
+// one of 32).
 class ControlSink {
   public:
     ControlSink(Datapath::Impl& dp, const PortSnapshot& ports, Port* in)
         : dp_(dp), ports_(ports), in_(in) {}
+    ControlSink(const ControlSink&) = delete;
+    ControlSink& operator=(const ControlSink&) = delete;
+    ~ControlSink() { flush(); }
+    void set_in(Port* in) { in_ = in; }
     void output(uint32_t port_no, rte_mbuf* m) {
         Port* out = ports_.port(port_no);
         if (!out) return drop(m, DropReason::kNoPort);
-        out->send(dp_.control_slot(), &m, 1);
+        TxBuffer* buf = nullptr;
+        for (uint16_t i = 0; i < n_bufs_ && buf == nullptr; ++i) {
+            if (bufs_[i].port == out) buf = &bufs_[i];
+        }
+        if (buf == nullptr) {
+            if (n_bufs_ == kBatchSize) flush();
+            buf = &bufs_[n_bufs_++];
+            buf->port = out;
+            buf->n = 0;
+        }
+        buf->pkts[buf->n++] = m;
+        if (buf->n == kBatchSize) {
+            out->send(dp_.control_slot(), buf->pkts, buf->n);
+            buf->n = 0;
+        }
+    }
+    void flush() {
+        for (uint16_t i = 0; i < n_bufs_; ++i) {
+            if (bufs_[i].n > 0) bufs_[i].port->send(dp_.control_slot(), bufs_[i].pkts, bufs_[i].n);
+        }
+        n_bufs_ = 0;
     }
     std::span<const uint32_t> flood_ports() const { return ports_.flood; }
     void upcall(rte_mbuf* m, UpcallReason) {
@@ -42,9 +69,16 @@ class ControlSink {
     }
 
   private:
+    struct TxBuffer {
+        Port* port;
+        uint16_t n;
+        rte_mbuf* pkts[kBatchSize];
+    };
     Datapath::Impl& dp_;
     const PortSnapshot& ports_;
     Port* in_;
+    uint16_t n_bufs_ = 0;
+    TxBuffer bufs_[kBatchSize];
 };
 
 FlowInfo flow_info(unsigned pmd, const Megaflow& f) {
@@ -63,8 +97,9 @@ FlowInfo flow_info(unsigned pmd, const Megaflow& f) {
 }
 
 FlowView flow_view(unsigned pmd, const Megaflow& f) {
-    return FlowView{pmd, f.key, *f.mask, *f.get_actions(),
-                    f.used_ms.load(std::memory_order_relaxed)};
+    const MegaflowStats stats = f.stats();
+    return FlowView{pmd,           f.key,           *f.mask,      *f.get_actions(),
+                    stats.used_ms, stats.n_packets, stats.n_bytes};
 }
 
 }  // namespace
@@ -86,10 +121,12 @@ size_t Datapath::handle_upcalls(size_t max) {
                 static_cast<unsigned>(std::min<size_t>(budget, kBatchSize)), nullptr);
             if (n == 0) break;
             budget -= n;
+            ControlSink sink(d, ports, nullptr);  // flushed at the end of this burst
             for (unsigned i = 0; i < n; ++i) {
                 rte_mbuf* m = pkts[i];
                 PacketMeta* meta = packet_meta(m);
                 Port* in = ports.port(meta->key.in_port);
+                sink.set_in(in);
                 const auto reason = static_cast<UpcallReason>(meta->upcall_reason);
                 Upcall up{meta->key,
                           reason,
@@ -99,7 +136,7 @@ size_t Datapath::handle_upcalls(size_t max) {
                 ++handled;
                 if (!d.handler || !d.handler->handle(up, decision)) {
                     ++d.counters.upcalls_failed;
-                    ControlSink(d, ports, in).drop(m, DropReason::kUpcallFailed);
+                    sink.drop(m, DropReason::kUpcallFailed);
                     continue;
                 }
                 ++d.counters.upcalls_handled;
@@ -112,7 +149,6 @@ size_t Datapath::handle_upcalls(size_t max) {
                         ++d.counters.flow_install_failures;
                     }
                 }
-                ControlSink sink(d, ports, in);
                 execute_actions(decision.actions, &m, 1, sink);
             }
         }

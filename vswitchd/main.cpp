@@ -87,7 +87,7 @@ int run(int argc, char** argv) {
         "megaflows per PMD thread")("max-idle",
                                     po::value(&config.datapath.flow_idle_ms)->default_value(10000),
                                     "megaflow idle timeout in ms")(
-        "emc-insert-inv-prob", po::value(&config.datapath.emc_insert_inv_prob)->default_value(1),
+        "emc-insert-inv-prob", po::value(&config.datapath.emc_insert_inv_prob)->default_value(100),
         "insert one exact-match cache miss in N (0 disables the cache)")(
         "mac-aging-time", po::value(&mac_aging_s)->default_value(300), "MAC aging in seconds")(
         "mac-table-size", po::value(&config.mac_table_size)->default_value(2048),

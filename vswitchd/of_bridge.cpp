@@ -117,15 +117,17 @@ bool OfBridge::handle_upcall(const Upcall& upcall, UpcallDecision& decision, con
     return ok;
 }
 
-void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
+// Walks the megaflows in place: a copy of them all (with their action lists) cost more than the
+// counting itself at 100 000 megaflows, and held up the upcalls behind it.
+void OfBridge::harvest(const MegaflowVisit& visit) {
     ++harvest_round_;
-    for (const FlowInfo& f : flows) {
+    const uint64_t now = now_ms_();
+    visit([&](const FlowView& f) {
         auto it = attribution_.find(megaflow_id(f.pmd, f.key, f.mask));
-        if (it == attribution_.end()) continue;
+        if (it == attribution_.end()) return;
         Attribution& a = it->second;
         const uint64_t packets = f.packets >= a.packets ? f.packets - a.packets : f.packets;
         const uint64_t bytes = f.bytes >= a.bytes ? f.bytes - a.bytes : f.bytes;
-        const uint64_t now = now_ms_();
         for (const auto& weak : a.rules) {
             if (auto rule = weak.lock()) {
                 if (packets > 0) rule->used_ms = now;
@@ -139,7 +141,7 @@ void OfBridge::harvest(const std::vector<FlowInfo>& flows) {
         a.packets = f.packets;
         a.bytes = f.bytes;
         a.round = harvest_round_;
-    }
+    });
     std::erase_if(attribution_, [&](const auto& e) { return e.second.round != harvest_round_; });
 }
 

@@ -75,7 +75,9 @@ class OfBridge : private OfMessageHandler {
     bool handle_upcall(const Upcall& upcall, UpcallDecision& decision, const Normal& normal);
     // Credits the rules with what their megaflows carried since the last call; `flows` is
     // every megaflow of the datapath now (those gone are forgotten).
-    void harvest(const std::vector<FlowInfo>& flows);
+    // Visits every megaflow of the datapath with fn (Datapath::visit_flows).
+    using MegaflowVisit = std::function<void(const std::function<void(const FlowView&)>& fn)>;
+    void harvest(const MegaflowVisit& visit);
     // Once a second after harvest(): rules past their idle or hard timeout go (FLOW_REMOVED to
     // the controllers for those that asked).
     void run_timeouts();
@@ -106,9 +108,7 @@ class OfBridge : private OfMessageHandler {
     // it, METER_MOD and meter instructions are refused.
     void set_meter_backend(MeterBackend backend);
     // Where statistics requests get the megaflows to harvest first.
-    void set_megaflow_source(std::function<std::vector<FlowInfo>()> source) {
-        megaflows_ = std::move(source);
-    }
+    void set_megaflow_source(MegaflowVisit source) { megaflows_ = std::move(source); }
 
   private:
     void handle_message(OfConnection& conn, std::span<const uint8_t> message) override;
@@ -169,7 +169,7 @@ class OfBridge : private OfMessageHandler {
     };
     std::unordered_map<uint64_t, Attribution> attribution_;  // by megaflow_id()
     uint64_t harvest_round_ = 0;
-    std::function<std::vector<FlowInfo>()> megaflows_;
+    MegaflowVisit megaflows_;
     std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute_;
     Normal normal_;
     bool revalidation_pending_ = false;

@@ -206,7 +206,7 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
             r.stats.push_back({g->type, id, g->buckets});
         reply<Message>(conn, xid, r);
     } else if (const auto* gs = std::get_if<GroupStatsRequest>(&body)) {
-        if (megaflows_) harvest(megaflows_());
+        if (megaflows_) harvest(megaflows_);
         GroupStatsReply r;
         const uint64_t now = now_ms_();
         for (const auto& [id, g] : groups_.groups()) {
@@ -254,10 +254,10 @@ void OfBridge::handle13(OfConnection& conn, std::span<const uint8_t> message) {
         }
         reply<Message>(conn, xid, r);
     } else if (const auto* fs = std::get_if<FlowStatsRequest>(&body)) {
-        if (megaflows_) harvest(megaflows_());
+        if (megaflows_) harvest(megaflows_);
         reply<Message>(conn, xid, FlowStatsReply{0, flow_stats13(*fs)});
     } else if (const auto* as = std::get_if<AggregateStatsRequest>(&body)) {
-        if (megaflows_) harvest(megaflows_());
+        if (megaflows_) harvest(megaflows_);
         AggregateStatsReply r;
         const FlowStatsRequest fs{0,          as->table_id,    as->out_port, as->out_group,
                                   as->cookie, as->cookie_mask, as->match};
@@ -405,7 +405,7 @@ void OfBridge::handle10(OfConnection& conn, std::span<const uint8_t> message) {
         }
         reply<Message>(conn, xid, r);
     } else if (const auto* fs = std::get_if<FlowStatsRequest>(&body)) {
-        if (megaflows_) harvest(megaflows_());
+        if (megaflows_) harvest(megaflows_);
         FlowStatsReply r;
         for (const of13::FlowStats& st :
              flow_stats13(stats_request10(fs->match, fs->table_id, fs->out_port))) {
@@ -425,7 +425,7 @@ void OfBridge::handle10(OfConnection& conn, std::span<const uint8_t> message) {
         }
         reply<Message>(conn, xid, r);
     } else if (const auto* as = std::get_if<AggregateStatsRequest>(&body)) {
-        if (megaflows_) harvest(megaflows_());
+        if (megaflows_) harvest(megaflows_);
         AggregateStatsReply r;
         for (const of13::FlowStats& st :
              flow_stats13(stats_request10(as->match, as->table_id, as->out_port))) {

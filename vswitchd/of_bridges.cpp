@@ -43,7 +43,7 @@ void SwitchDaemon::sync_openflow() {
                 VS_WARN(of_bridges_log, "bridge {}: OpenFlow management socket: {}", name,
                         ok.error().message);
             }
-            of->set_megaflow_source([this] { return dp_->dump_flows(); });
+            of->set_megaflow_source(megaflow_visit());
             of->set_meter_backend(MeterBackend{
                 [this](const MeterConfig& c) { return dp_->add_meter(c); },
                 [this](uint32_t id, const MeterConfig& c) { return dp_->modify_meter(id, c); },
@@ -105,7 +105,7 @@ void SwitchDaemon::revalidate_bridge(const std::string& bridge) {
     auto b = bridges_.find(bridge);
     if (b == bridges_.end()) return;
     if (auto of = of_bridges_.find(bridge); of != of_bridges_.end()) {
-        of->second->harvest(dp_->dump_flows());  // count what the old megaflows carried
+        of->second->harvest(megaflow_visit());  // count what the old megaflows carried
     }
     const std::vector<uint32_t> ports = b->second->port_numbers();
     dp_->delete_flows([&](const FlowView& f) {
@@ -138,9 +138,8 @@ OfSwitchInfo SwitchDaemon::of_switch_info(const std::string& bridge) const {
 
 void SwitchDaemon::harvest_rule_counters() {
     if (of_bridges_.empty()) return;
-    const std::vector<FlowInfo> flows = dp_->dump_flows();
     for (auto& [name, of] : of_bridges_) {
-        of->harvest(flows);
+        of->harvest(megaflow_visit());
         of->run_timeouts();
         of->update_ports(of_switch_info(name));
     }

@@ -99,6 +99,10 @@ class SwitchDaemon : private UpcallHandler {
     void revalidate_bridge(const std::string& bridge);
     // Once a second: OpenFlow rules are credited with their megaflows' traffic.
     void harvest_rule_counters();
+    // What OfBridge::harvest walks: the datapath's megaflows, in place.
+    OfBridge::MegaflowVisit megaflow_visit() {
+        return [this](const auto& fn) { dp_->visit_flows(fn); };
+    }
     void schedule_maintenance();
     // daemon_reports.cpp: counting ports and bridges that came and went since the last call
     // (after every reconcile), the once-a-second sample, and the periodic write-backs

@@ -116,6 +116,8 @@ void PmdThread::classify_batch(Port& in, rte_mbuf** live, uint16_t n_live, Megaf
     const FlowKey* miss_keys[kBatchSize];
     uint16_t miss_idx[kBatchSize];
     uint16_t n_miss = 0;
+    for (uint16_t i = 0; i < n_live; ++i)
+        emc_->prefetch(batch_meta_[i].hash);
     for (uint16_t i = 0; i < n_live; ++i) {
         flows[i] = emc_->lookup(batch_meta_[i].key, batch_meta_[i].hash);
         if (!flows[i]) {

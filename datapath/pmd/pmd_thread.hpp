@@ -33,9 +33,9 @@ struct PmdConfig {
     size_t max_flows = MegaflowTable::kDefaultMaxFlows;
     size_t upcall_ring_size = 4096;
     size_t emc_entries = 8192;
-    uint32_t emc_insert_inv_prob = 1;
-    rte_mempool* pool = nullptr;   // for copies made by actions (flood, several outputs)
-    MeterStore* meters = nullptr;  // what meter actions charge; null: they pass everything
+    uint32_t emc_insert_inv_prob = 100;  // as DatapathConfig's
+    rte_mempool* pool = nullptr;         // for copies made by actions (flood, several outputs)
+    MeterStore* meters = nullptr;        // what meter actions charge; null: they pass everything
 };
 
 class PmdThread {
