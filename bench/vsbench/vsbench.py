@@ -43,7 +43,7 @@ import generator as traffic  # noqa: E402
 
 VERSION = "vsbench (vswitch) 0.1.0"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MICRO = ["parse_bench", "classifier_bench", "actions_bench"]
+MICRO = ["parse_bench", "classifier_bench", "actions_bench", "xlate_bench"]
 WARMUP_S = 2.0
 # Which side limited a run. The switch did when it dropped 5 % or more of what it received.
 # Otherwise the generator did when it did not get most of its core (other users' load), or when
