@@ -233,6 +233,17 @@ TEST(OfctlFlow, FlowStatsLine) {
     EXPECT_EQ(format_duration(2, 1500), "2.0000015s");
 }
 
+// OXM fields ovs-ofctl has no name for (it does not implement them) print under their OXM name,
+// the value in hex, as the switch's flow stats carry them.
+TEST(OfctlFlow, FieldsWithoutAnOvsNamePrintByOxmName) {
+    of13::Match m;
+    m.fields = {Oxm::make(OxmField::kEthType, 0x86dd),
+                Oxm::make_masked(OxmField::kIpv6Exthdr, 0x40, 0x1f0)};
+    EXPECT_EQ(format_match(m, kDefaultPriority), "ipv6,ipv6_exthdr=0x40/0x1f0");
+    m.fields[1] = Oxm::make(OxmField::kIpv6Exthdr, 0x44);
+    EXPECT_EQ(format_match(m, kDefaultPriority), "ipv6,ipv6_exthdr=0x44");
+}
+
 TEST(OfctlGroup, OvsOfctlGoldenLinesRoundTrip) {
     const std::vector<std::string> golden{
         " group_id=2,type=select,bucket=weight:10,actions=output:1,"
