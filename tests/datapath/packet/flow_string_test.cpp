@@ -140,6 +140,16 @@ TEST(FlowString, Ipv6NeighborDiscovery) {
               "sll=00:00:00:00:00:01)");
 }
 
+TEST(FlowString, Ipv6ExtensionHeaderFlags) {
+    const auto [key, mask] = parse_ok("eth_type(0x86dd),ipv6(exthdr=0x40/0x1f0),tcp(dst=80)");
+    EXPECT_EQ(key.ipv6_exthdr, kIpv6ExtHop);
+    EXPECT_EQ(mask.ipv6_exthdr, 0x1f0);
+    EXPECT_EQ(print({key, mask}), "eth_type(0x86dd),ipv6(exthdr=0x40/0x1f0,proto=6),tcp(dst=80)");
+    const auto [exact_key, exact_mask] = parse_ok("eth_type(0x86dd),ipv6(exthdr=0x144)");
+    EXPECT_EQ(exact_key.ipv6_exthdr, kIpv6ExtHop | kIpv6ExtAuth | kIpv6ExtUnseq);
+    EXPECT_EQ(exact_mask.ipv6_exthdr, kIpv6ExtHdrMask);
+}
+
 TEST(FlowString, ArpAndTunnel) {
     const auto [key, mask] = parse_ok(
         "tunnel(tun_id=0x2a,dst=192.0.2.1),eth_type(0x0806),"
@@ -208,6 +218,7 @@ TEST(FlowString, ErrorsNameTheOffendingToken) {
         {"vlan(vid=4096)", "number '4096' wider"},
         {"vlan(pcp=8)", "number '8' wider"},
         {"ipv6(label=0x100000)", "number '0x100000' wider"},
+        {"ipv6(exthdr=0x200)", "number '0x200' wider"},
         {"ipv4(frag=no/0x4)", "mask '0x4' wider"},
         {"ipv4(frag=sometimes)", "bad frag 'sometimes'"},
         {"ipv4(ttl=-1)", "bad number '-1'"},
