@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build pkg-config g++ clang clang-format clang-tidy libclang-rt-14-dev
   libdpdk-dev dpdk dpdk-dev libboost-dev libboost-program-options-dev libfmt-dev
   nlohmann-json3-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  robin-map-dev
   # tests: hosts in network namespaces, traffic, and DPDK's own tools as peers
   iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps python3 coreutils
   # an independent decoder of what goes on the wire (tunnel headers)

@@ -125,7 +125,7 @@ void OfBridge::harvest(const MegaflowVisit& visit) {
     visit([&](const FlowView& f) {
         auto it = attribution_.find(megaflow_id(f.pmd, f.key, f.mask));
         if (it == attribution_.end()) return;
-        Attribution& a = it->second;
+        Attribution& a = it.value();
         const uint64_t packets = f.packets >= a.packets ? f.packets - a.packets : f.packets;
         const uint64_t bytes = f.bytes >= a.bytes ? f.bytes - a.bytes : f.bytes;
         for (const auto& weak : a.rules) {
@@ -142,7 +142,8 @@ void OfBridge::harvest(const MegaflowVisit& visit) {
         a.bytes = f.bytes;
         a.round = harvest_round_;
     });
-    std::erase_if(attribution_, [&](const auto& e) { return e.second.round != harvest_round_; });
+    for (auto it = attribution_.begin(); it != attribution_.end();)
+        it = it->second.round != harvest_round_ ? attribution_.erase(it) : std::next(it);
 }
 
 void OfBridge::packet_in(const Upcall& upcall, uint8_t table, uint64_t cookie, uint16_t max_len) {

@@ -16,8 +16,9 @@
 #include <set>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <tsl/robin_map.h>
 
 #include "base/asio.hpp"
 #include "base/result.hpp"
@@ -167,7 +168,7 @@ class OfBridge : private OfMessageHandler {
         uint64_t packets = 0, bytes = 0;
         uint64_t round = 0;  // the last harvest that found the megaflow alive
     };
-    std::unordered_map<uint64_t, Attribution> attribution_;  // by megaflow_id()
+    tsl::robin_map<uint64_t, Attribution> attribution_;  // by megaflow_id()
     uint64_t harvest_round_ = 0;
     MegaflowVisit megaflows_;
     std::function<Result<void>(std::span<const uint8_t>, uint32_t, const ActionList&)> execute_;

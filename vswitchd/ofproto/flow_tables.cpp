@@ -204,7 +204,10 @@ void FlowTables::unlink(const OfRule& rule) {
     auto st = subtable_of(rule.table_id, rule.match);
     if (st == subs.end()) return;
     if (auto b = st->rules.find(rule_subtable_hash(rule.match)); b != st->rules.end()) {
-        std::erase_if(b->second, [&](const RulePtr& r) { return r.get() == &rule; });
+        auto& list = b.value();
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [&](const RulePtr& r) { return r.get() == &rule; }),
+                   list.end());
         if (b->second.empty()) st->rules.erase(b);
     }
     auto p = st->priorities.find(rule.priority);
@@ -228,7 +231,7 @@ RulePtr* FlowTables::indexed(uint8_t table, uint16_t priority, const OfMatch& ma
     if (st == subtables_[table].end()) return nullptr;
     auto bucket = st->rules.find(rule_subtable_hash(match));
     if (bucket == st->rules.end()) return nullptr;
-    for (RulePtr& r : bucket->second) {
+    for (RulePtr& r : bucket.value()) {
         if (r->priority == priority && r->match == match) return &r;
     }
     return nullptr;

@@ -12,8 +12,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <tsl/robin_map.h>
+#include <boost/container/small_vector.hpp>
 
 #include "openflow/of13.hpp"
 #include "vswitchd/ofproto/of_match.hpp"
@@ -121,8 +123,10 @@ class FlowTables {
         uint16_t max_priority = 0;
         std::map<uint16_t, uint32_t> priorities;  // rules per priority
         // Masked key hash -> rules, highest priority first (equal hashes of different keys
-        // share a list; a lookup compares the keys).
-        std::unordered_map<uint64_t, std::vector<RulePtr>> rules;
+        // share a list; a lookup compares the keys). Open addressing with the first rule in
+        // the slot: a probe is one cache line, where std::unordered_map's node chain and the
+        // list's own array cost four dependent misses per lookup at 100 000 rules.
+        tsl::robin_map<uint64_t, boost::container::small_vector<RulePtr, 1>> rules;
     };
     std::vector<std::vector<Subtable>> subtables_;
     std::vector<Subtable>::iterator subtable_of(uint8_t table, const OfMatch& match);
