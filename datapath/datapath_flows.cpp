@@ -4,6 +4,7 @@
 #include <rte_ring.h>
 
 #include <cstring>
+#include <memory>
 
 #include "base/log.hpp"
 #include "datapath/actions/execute.hpp"
@@ -140,16 +141,21 @@ size_t Datapath::handle_upcalls(size_t max) {
                     continue;
                 }
                 ++d.counters.upcalls_handled;
-                if (decision.install && reason == UpcallReason::kMiss) {
-                    auto* actions = new ActionList(decision.actions);
-                    if (pmd->flows().insert(meta->key, decision.mask, decision.priority, actions)) {
-                        ++d.counters.flows_installed;
-                    } else {
-                        delete actions;  // the table is full; the caller keeps ownership
-                        ++d.counters.flow_install_failures;
-                    }
+                if (!decision.install || reason != UpcallReason::kMiss) {
+                    execute_actions(decision.actions, &m, 1, sink);
+                    continue;
                 }
-                execute_actions(decision.actions, &m, 1, sink);
+                // The list moves into the megaflow and the packet runs it from there (only this
+                // thread removes megaflows, so it stays until the packet is done).
+                auto actions = std::make_unique<ActionList>(std::move(decision.actions));
+                if (pmd->flows().insert(meta->key, decision.mask, decision.priority,
+                                        actions.get())) {
+                    ++d.counters.flows_installed;
+                    execute_actions(*actions.release(), &m, 1, sink);
+                } else {  // the table is full; the list is still ours
+                    ++d.counters.flow_install_failures;
+                    execute_actions(*actions, &m, 1, sink);
+                }
             }
         }
     }
