@@ -145,16 +145,16 @@ size_t Datapath::handle_upcalls(size_t max) {
                     execute_actions(decision.actions, &m, 1, sink);
                     continue;
                 }
-                // The list moves into the megaflow and the packet runs it from there (only this
-                // thread removes megaflows, so it stays until the packet is done).
-                auto actions = std::make_unique<ActionList>(std::move(decision.actions));
-                if (pmd->flows().insert(meta->key, decision.mask, decision.priority,
-                                        actions.get())) {
+                // The megaflow gets the shared copy of its list and the packet runs that (only
+                // this thread removes megaflows, so it stays until the packet is done).
+                const ActionList* actions = d.shared_actions.share(std::move(decision.actions));
+                if (pmd->flows().insert(meta->key, decision.mask, decision.priority, actions)) {
                     ++d.counters.flows_installed;
-                    execute_actions(*actions.release(), &m, 1, sink);
-                } else {  // the table is full; the list is still ours
+                    execute_actions(*actions, &m, 1, sink);
+                } else {  // the table is full; our owner share is still ours
                     ++d.counters.flow_install_failures;
                     execute_actions(*actions, &m, 1, sink);
+                    ActionList::release(actions);
                 }
             }
         }
@@ -192,6 +192,7 @@ void Datapath::maintain() {
         pmd->flows().rank_subtables();
     }
     d.rcu.reclaim();
+    d.shared_actions.purge();
 }
 
 Result<void> Datapath::install_flow(const FlowKey& key, const FlowMask& mask,

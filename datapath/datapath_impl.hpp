@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "datapath/actions/shared_action_lists.hpp"
 #include "datapath/classifier/rcu.hpp"
 #include "datapath/datapath.hpp"
 #include "datapath/meter/meter_store.hpp"
@@ -36,6 +37,7 @@ struct Datapath::Impl {
     std::unique_ptr<MeterStore> meters;  // charged by PMD threads and the control sink
     std::map<uint32_t, std::unique_ptr<Port>> ports;
     std::atomic<const PortSnapshot*> snapshot{nullptr};
+    SharedActionLists shared_actions;  // declared before pmds: outlives their megaflows
     std::vector<std::unique_ptr<PmdThread>> pmds;
     std::unique_ptr<TunnelIo> tunnels;  // while there are tunnel ports
     std::vector<PmdStatsSnapshot> pmd_baselines;

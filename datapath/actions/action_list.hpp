@@ -172,9 +172,27 @@ class ActionList {
     // "set(ipv4(src=10.0.0.1)),1".
     std::string to_string() const;
 
+    // Owners of a list on the heap (megaflows, SharedActionLists). A new list has one; a copy
+    // starts with one of its own. Thread: control only.
+    void retain() const { ++owners_.n; }
+    // Drops one owner and deletes the list with its last one. Thread: control only.
+    static void release(const ActionList* list) {
+        if (list != nullptr && --list->owners_.n == 0) delete list;
+    }
+    uint32_t owners() const { return owners_.n; }
+
   private:
+    // Not copied with the list: each copy is a new object with its own owners.
+    struct OwnerCount {
+        uint32_t n = 1;
+        OwnerCount() = default;
+        OwnerCount(const OwnerCount&) {}
+        OwnerCount& operator=(const OwnerCount&) { return *this; }
+    };
+
     std::vector<Action> actions_;
     size_t n_run_ = 0;
+    mutable OwnerCount owners_;
 };
 
 // Parses the syntax to_string() writes ("drop", "1,2", "flood", "userspace(reason=miss)",

@@ -23,7 +23,8 @@ MegaflowTable::MegaflowTable(Rcu& rcu, size_t max_flows)
 
 MegaflowTable::~MegaflowTable() {
     rcu_.synchronize();  // runs our deferred frees while `this` is still alive
-    for_each([](Megaflow* flow) { delete flow->actions.load(std::memory_order_relaxed); });
+    for_each(
+        [](Megaflow* flow) { ActionList::release(flow->actions.load(std::memory_order_relaxed)); });
     delete order_.load(std::memory_order_relaxed);
     for (MegaflowSubtable* st : subtables_)
         delete st;
@@ -187,14 +188,18 @@ void MegaflowTable::remove(Megaflow* flow) {
         rebuild_slots(st, MegaflowSlots::n_slots_for(st->n_flows));
     }
     rcu_.defer([this, flow] {
-        delete flow->actions.exchange(nullptr, std::memory_order_relaxed);
+        ActionList::release(flow->actions.exchange(nullptr, std::memory_order_relaxed));
         free_slots_.push_back(flow->slab_index);
     });
 }
 
 void MegaflowTable::set_actions(Megaflow* flow, const ActionList* actions) {
     const ActionList* old = flow->actions.exchange(actions, std::memory_order_acq_rel);
-    if (old != nullptr && old != actions) rcu_.defer([old] { delete old; });
+    if (old == actions) {
+        ActionList::release(actions);  // the same (shared) list again: the flow owns it once
+    } else if (old != nullptr) {
+        rcu_.defer([old] { ActionList::release(old); });
+    }
 }
 
 size_t MegaflowTable::expire(uint64_t now_ms, uint64_t idle_ms) {

@@ -58,7 +58,8 @@ class MegaflowTable {
     MegaflowTable(const MegaflowTable&) = delete;
     MegaflowTable& operator=(const MegaflowTable&) = delete;
 
-    // Installs key & mask with `priority` and takes ownership of `actions` on success.
+    // Installs key & mask with `priority` and takes over one owner of `actions` (see
+    // ActionList::release()) on success.
     // If a megaflow with the same mask and masked key exists, its actions are replaced by
     // `actions` (the old list freed after a grace period), its priority is kept, and it is
     // returned. Returns nullptr when the table holds max_flows megaflows (or the slab is
