@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "datapath/actions/action_list.hpp"
@@ -46,28 +47,31 @@ struct MegaflowStats {
 // which only the owning PMD thread writes (record_hits) and the control thread reads. The key,
 // mask, priority and created_ms are immutable while the megaflow is live (dead == false).
 struct alignas(64) Megaflow {
-    // Cache lines 0-1: read by every lookup that lands on this megaflow.
+    // Cache lines 0-1: read by every lookup that lands on this megaflow (the L2-L4 fields of
+    // IPv4 are all in line 0).
     FlowKey key;  // already masked: key == mask_key(key, *mask)
 
-    // Cache line 2: read-mostly.
-    const FlowMask* mask = nullptr;  // owned by the subtable; valid while the megaflow is live
-    int priority = 0;                // higher wins
-    uint32_t hash = 0;               // the subtable's hash of `key`
-    std::atomic<const ActionList*> actions{nullptr};  // owned; replaced via MegaflowTable
+    // Cache line 2: everything a PMD thread touches on a hit, so that a hit on a cold megaflow
+    // costs the key's line and this one: priority (lookup), id and dead (exact-match cache),
+    // actions, and the statistics (single writer, the PMD: relaxed load + store, no RMW).
+    int priority = 0;              // higher wins
+    std::atomic<bool> dead{true};  // set (before unlinking) when removed
+    std::atomic<uint16_t> tcp_flags{0};
+    std::atomic<const ActionList*> actions{nullptr};  // one owner share; replaced via the table
     // Unique per incarnation (never 0 for a megaflow that was ever inserted); changes when the
     // slab slot is reused. Written by the control thread before `dead` is cleared (release).
     std::atomic<uint64_t> id{0};
-    std::atomic<bool> dead{true};  // set (before unlinking) when removed
-    uint64_t created_ms = 0;       // monotonic_ms() at insertion
-    // Private to MegaflowTable (control thread).
-    MegaflowSubtable* subtable = nullptr;
-    uint32_t slab_index = 0;
-
-    // Cache line 3: statistics, single writer (the PMD), so relaxed load + store, no RMW.
-    alignas(64) std::atomic<uint64_t> n_packets{0};
+    std::atomic<uint64_t> n_packets{0};
     std::atomic<uint64_t> n_bytes{0};
     std::atomic<uint64_t> used_ms{0};
-    std::atomic<uint16_t> tcp_flags{0};
+
+    // Cache line 3: the control thread's.
+    alignas(64) const FlowMask* mask = nullptr;  // owned by the subtable; valid while live
+    uint32_t hash = 0;                           // the subtable's hash of `key`
+    uint64_t created_ms = 0;                     // monotonic_ms() at insertion
+    // Private to MegaflowTable.
+    MegaflowSubtable* subtable = nullptr;
+    uint32_t slab_index = 0;
 
     // Thread: the owning PMD only. `now_ms` is monotonic_ms() (read once per batch).
     void record_hits(uint32_t packets, uint32_t bytes, uint64_t now_ms, uint16_t flags) {
@@ -92,5 +96,7 @@ struct alignas(64) Megaflow {
 };
 
 static_assert(sizeof(Megaflow) == 256, "Megaflow: four cache lines");
+static_assert(offsetof(Megaflow, used_ms) + sizeof(Megaflow::used_ms) <= 192,
+              "Megaflow: what a PMD touches on a hit fits line 2");
 
 }  // namespace vs

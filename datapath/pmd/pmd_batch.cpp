@@ -181,11 +181,10 @@ void PmdThread::execute_batch(const PortSnapshot& ports, Port& in, rte_mbuf** li
         group.bytes += live[i]->pkt_len;
         group.tcp_flags |= batch_meta_[i].key.tcp_flags.host();
     }
-    // With many megaflows, each group's statistics line, action list and its array are cache
-    // misses: start them all (three dependent rounds over the groups) before the first is needed.
+    // With many megaflows, each group's action list and its array may be cache misses (unless
+    // shared): start them all (two dependent rounds over the groups) before the first is needed.
     const ActionList* lists[kBatchSize];
     for (uint16_t g = 0; g < n_groups; ++g) {
-        __builtin_prefetch(&groups[g].flow->n_packets, 1);
         lists[g] = groups[g].flow->actions.load(std::memory_order_acquire);
         __builtin_prefetch(lists[g]);
     }
