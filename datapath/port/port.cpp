@@ -53,6 +53,16 @@ Result<std::unique_ptr<Port>> Port::open(const PortConfig& config, uint32_t port
 Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
     devargs_ = devargs;
     const std::string dev_name = devargs_name(devargs);
+    // Errors name the port and its driver, not the device: the device's name changes with every
+    // attempt (net_af_xdpvs12, ...vs13), and an error text that changes is a new Interface.error
+    // for the DB, whose update made the next attempt at once, without end.
+    std::string driver = dev_name;
+    if (const size_t vs = dev_name.rfind("vs");
+        vs != std::string::npos && vs + 2 < dev_name.size() &&
+        dev_name.find_first_not_of("0123456789", vs + 2) == std::string::npos) {
+        driver.resize(vs);
+    }
+    const std::string what = "port '" + config_.name + "' (" + driver + ")";
     if ((config_.type == "system" || config_.type.empty()) &&
         if_nametoindex(config_.name.c_str()) == 0) {
         return fail("system port '" + config_.name + "': no such network device");
@@ -61,17 +71,16 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
         if (auto ok = create_ring_device(dev_name); !ok) return ok;
     } else if (int rc = rte_dev_probe(devargs.c_str()); rc < 0) {
         // rte_dev_probe() mostly returns -1 without a useful errno; DPDK logged the cause.
-        return fail("cannot create " + config_.type + " port '" + config_.name + "' (" + devargs +
-                    "): the DPDK driver refused it" +
+        return fail("cannot create " + config_.type + " " + what + ": the DPDK driver refused it" +
                     (rc < -1 ? " (" + dpdk_error(rc) + ")" : std::string()));
     }
     probed_ = true;
     if (rte_eth_dev_get_port_by_name(dev_name.c_str(), &eth_port_) != 0) {
-        return fail("device '" + dev_name + "' has no ethdev port");
+        return fail(what + " has no ethdev port");
     }
     rte_eth_dev_info info{};
     if (int rc = rte_eth_dev_info_get(eth_port_, &info); rc != 0) {
-        return fail("device info of '" + dev_name + "': " + dpdk_error(rc));
+        return fail("device info of " + what + ": " + dpdk_error(rc));
     }
     n_rxq_ = std::min<uint16_t>(config_.n_rxq, std::max<uint16_t>(info.max_rx_queues, 1));
     n_txq_ = std::min<uint16_t>(static_cast<uint16_t>(n_threads_),
@@ -85,19 +94,19 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
 
     rte_eth_conf conf{};
     if (int rc = rte_eth_dev_configure(eth_port_, n_rxq_, n_txq_, &conf); rc != 0) {
-        return fail("configure '" + dev_name + "': " + dpdk_error(rc));
+        return fail("configure " + what + ": " + dpdk_error(rc));
     }
     uint16_t n_rxd = kRxDescriptors, n_txd = kTxDescriptors;
     rte_eth_dev_adjust_nb_rx_tx_desc(eth_port_, &n_rxd, &n_txd);
     const int socket = rte_eth_dev_socket_id(eth_port_);
     for (uint16_t q = 0; q < n_rxq_; ++q) {
         if (int rc = rte_eth_rx_queue_setup(eth_port_, q, n_rxd, socket, nullptr, pool); rc) {
-            return fail("rx queue of '" + dev_name + "': " + dpdk_error(rc));
+            return fail("rx queue of " + what + ": " + dpdk_error(rc));
         }
     }
     for (uint16_t q = 0; q < n_txq_; ++q) {
         if (int rc = rte_eth_tx_queue_setup(eth_port_, q, n_txd, socket, nullptr); rc) {
-            return fail("tx queue of '" + dev_name + "': " + dpdk_error(rc));
+            return fail("tx queue of " + what + ": " + dpdk_error(rc));
         }
     }
     // Virtual devices may not support an MTU change; the frame-length check below still holds.
@@ -106,7 +115,7 @@ Result<void> Port::start(const std::string& devargs, rte_mempool* pool) {
     }
     max_frame_len_ = config_.mtu + 14 + 8;  // Ethernet header and up to two VLAN tags
     if (int rc = rte_eth_dev_start(eth_port_); rc != 0) {
-        return fail("start '" + dev_name + "': " + dpdk_error(rc));
+        return fail("start " + what + ": " + dpdk_error(rc));
     }
     started_ = true;
     rte_eth_promiscuous_enable(eth_port_);
