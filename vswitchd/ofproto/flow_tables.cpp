@@ -2,7 +2,9 @@
 #include "vswitchd/ofproto/flow_tables.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+#include <iterator>
 
 namespace vs {
 
@@ -180,14 +182,45 @@ std::vector<FlowTables::Subtable>::iterator FlowTables::subtable_of(uint8_t tabl
     });
 }
 
+namespace {
+
+// The length of a contiguous prefix mask (host order), or 0 for none or another mask.
+uint8_t prefix_len(uint32_t mask) {
+    const int len = std::countl_one(mask);
+    return len > 0 && (len == 32 || (mask << len) == 0) ? static_cast<uint8_t>(len) : 0;
+}
+
+uint32_t prefix_mask(uint8_t len) {
+    return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+}
+
+}  // namespace
+
+uint8_t FlowTables::PrefixIndex::distinguishing_bits(uint32_t address) const {
+    const uint32_t v = address & prefix_mask(len);
+    // The longest common prefix with any indexed value is with one of v's sorted neighbours.
+    int common = -1;
+    auto it = values.lower_bound(v);
+    if (it != values.end()) common = std::max(common, std::countl_zero(it->first ^ v));
+    if (it != values.begin()) common = std::max(common, std::countl_zero(std::prev(it)->first ^ v));
+    return static_cast<uint8_t>(std::min<int>(len, common + 1));
+}
+
 void FlowTables::link(const RulePtr& rule) {
     auto& subs = subtables_[rule->table_id];
     auto st = subtable_of(rule->table_id, rule->match);
     if (st == subs.end()) {
-        subs.push_back({rule->match.mask, rule->match.metadata_mask, rule->priority, {}, {}});
+        Subtable fresh{rule->match.mask, rule->match.metadata_mask, rule->priority, {}, {}, {}, {}};
+        fresh.nw_src.len = prefix_len(fresh.mask.nw_src.host());
+        fresh.nw_dst.len = prefix_len(fresh.mask.nw_dst.host());
+        subs.push_back(std::move(fresh));
         st = subs.end() - 1;
     }
     ++st->priorities[rule->priority];
+    for (auto [index, value] : {std::pair{&st->nw_src, rule->match.key.nw_src},
+                                std::pair{&st->nw_dst, rule->match.key.nw_dst}}) {
+        if (index->len != 0) ++index->values[value.host()];
+    }
     auto& bucket = st->rules[rule_subtable_hash(rule->match)];
     bucket.insert(
         std::partition_point(bucket.begin(), bucket.end(),
@@ -203,6 +236,12 @@ void FlowTables::unlink(const OfRule& rule) {
     auto& subs = subtables_[rule.table_id];
     auto st = subtable_of(rule.table_id, rule.match);
     if (st == subs.end()) return;
+    for (auto [index, value] : {std::pair{&st->nw_src, rule.match.key.nw_src},
+                                std::pair{&st->nw_dst, rule.match.key.nw_dst}}) {
+        if (index->len == 0) continue;
+        if (auto v = index->values.find(value.host()); v != index->values.end() && --v->second == 0)
+            index->values.erase(v);
+    }
     if (auto b = st->rules.find(rule_subtable_hash(rule.match)); b != st->rules.end()) {
         auto& list = b.value();
         list.erase(std::remove_if(list.begin(), list.end(),
@@ -345,26 +384,44 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
     return std::nullopt;
 }
 
+// A miss in `st` is proven by the packet's address bits that set it apart from every rule's in
+// one indexed field (the one that takes fewer bits); the rest of the subtable's mask stays.
+void FlowTables::narrow_to_prefix(const Subtable& st, const FlowKey& key, FlowMask& examined) {
+    const uint8_t src = st.nw_src.len != 0 ? st.nw_src.distinguishing_bits(key.nw_src.host()) : 0;
+    const uint8_t dst = st.nw_dst.len != 0 ? st.nw_dst.distinguishing_bits(key.nw_dst.host()) : 0;
+    if (dst != 0 && (src == 0 || dst <= src)) {
+        examined.nw_dst = Be32::from_host(prefix_mask(dst));
+    } else if (src != 0) {
+        examined.nw_src = Be32::from_host(prefix_mask(src));
+    }
+}
+
 RulePtr FlowTables::lookup(uint8_t table, const FlowKey& key, uint64_t metadata, FlowMask& looked,
                            uint64_t& metadata_looked) const {
     ++lookups_[table];
     const RulePtr* best = nullptr;  // copied once at the end: no atomic count per candidate
     for (const Subtable& st : subtables_[table]) {
         if (best && st.max_priority <= (*best)->priority) break;  // nothing here can win
-        for (size_t w = 0; w < FlowKey::kWords; ++w)
-            looked.words()[w] |= st.mask.words()[w];
         metadata_looked |= st.metadata_mask;
         const FlowKey masked = apply_mask(key, st.mask);
         const uint64_t masked_metadata = metadata & st.metadata_mask;
-        auto it = st.rules.find(masked_key_hash(masked, masked_metadata));
-        if (it == st.rules.end()) continue;
-        for (const RulePtr& candidate : it->second) {  // highest priority first
-            if (candidate->match.key == masked &&
-                (candidate->match.metadata & candidate->match.metadata_mask) == masked_metadata) {
-                if (!best || candidate->priority > (*best)->priority) best = &candidate;
-                break;
+        const RulePtr* found = nullptr;
+        if (auto it = st.rules.find(masked_key_hash(masked, masked_metadata));
+            it != st.rules.end()) {
+            for (const RulePtr& candidate : it->second) {  // highest priority first
+                if (candidate->match.key == masked &&
+                    (candidate->match.metadata & candidate->match.metadata_mask) ==
+                        masked_metadata) {
+                    found = &candidate;
+                    break;
+                }
             }
         }
+        FlowMask examined = st.mask;
+        if (found == nullptr) narrow_to_prefix(st, key, examined);
+        for (size_t w = 0; w < FlowKey::kWords; ++w)
+            looked.words()[w] |= examined.words()[w];
+        if (found && (!best || (*found)->priority > (*best)->priority)) best = found;
     }
     if (!best) return nullptr;
     ++matches_[table];

@@ -117,11 +117,24 @@ class FlowTables {
     // priority, groups in order of their highest priority. A lookup probes a group with one
     // hash and stops at the first group that cannot beat the best match so far; only the
     // probed groups' masks join the megaflow mask.
+    // The rules' values of an IPv4 address field (nw_src or nw_dst) that a subtable's mask
+    // covers with a prefix: how a miss is proven with fewer of the packet's bits than the whole
+    // prefix (Open vSwitch's prefix tracking). A packet whose address shares at most k leading
+    // bits with every rule's misses them all, and so does every packet with its first k + 1 bits:
+    // the megaflow needs those, not the full prefix. Without it a table of exact addresses made
+    // one megaflow per address that missed it.
+    struct PrefixIndex {
+        uint8_t len = 0;                      // the prefix length; 0: not indexed
+        std::map<uint32_t, uint32_t> values;  // masked address (host order) -> rules
+        // The leading bits of `address` (host order) that set it apart from every rule's.
+        uint8_t distinguishing_bits(uint32_t address) const;
+    };
     struct Subtable {
         FlowMask mask;
         uint64_t metadata_mask = 0;
         uint16_t max_priority = 0;
         std::map<uint16_t, uint32_t> priorities;  // rules per priority
+        PrefixIndex nw_src, nw_dst;
         // Masked key hash -> rules, highest priority first (equal hashes of different keys
         // share a list; a lookup compares the keys). Open addressing with the first rule in
         // the slot: a probe is one cache line, where std::unordered_map's node chain and the
@@ -129,6 +142,7 @@ class FlowTables {
         tsl::robin_map<uint64_t, boost::container::small_vector<RulePtr, 1>> rules;
     };
     std::vector<std::vector<Subtable>> subtables_;
+    static void narrow_to_prefix(const Subtable& st, const FlowKey& key, FlowMask& examined);
     std::vector<Subtable>::iterator subtable_of(uint8_t table, const OfMatch& match);
     static void sort_subtables(std::vector<Subtable>& subs);
     // Adds `rule` to the index and its subtable / takes it out / puts `new_rule` in the place of
