@@ -196,13 +196,35 @@ uint32_t prefix_mask(uint8_t len) {
 
 }  // namespace
 
+void FlowTables::PrefixIndex::add(uint32_t address) {
+    if (++counts_[address] == 1) stale_ = true;
+}
+
+void FlowTables::PrefixIndex::remove(uint32_t address) {
+    auto it = counts_.find(address);
+    if (it == counts_.end()) return;
+    if (--it.value() == 0) {
+        counts_.erase(it);
+        stale_ = true;
+    }
+}
+
 uint8_t FlowTables::PrefixIndex::distinguishing_bits(uint32_t address) const {
+    if (stale_) {
+        if (++misses_while_stale_ * 8 < counts_.size()) return len;
+        sorted_.clear();
+        for (const auto& [a, n] : counts_)
+            sorted_.push_back(a);
+        std::sort(sorted_.begin(), sorted_.end());
+        stale_ = false;
+        misses_while_stale_ = 0;
+    }
     const uint32_t v = address & prefix_mask(len);
     // The longest common prefix with any indexed value is with one of v's sorted neighbours.
     int common = -1;
-    auto it = values.lower_bound(v);
-    if (it != values.end()) common = std::max(common, std::countl_zero(it->first ^ v));
-    if (it != values.begin()) common = std::max(common, std::countl_zero(std::prev(it)->first ^ v));
+    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), v);
+    if (it != sorted_.end()) common = std::max(common, std::countl_zero(*it ^ v));
+    if (it != sorted_.begin()) common = std::max(common, std::countl_zero(*std::prev(it) ^ v));
     return static_cast<uint8_t>(std::min<int>(len, common + 1));
 }
 
@@ -219,7 +241,7 @@ void FlowTables::link(const RulePtr& rule) {
     ++st->priorities[rule->priority];
     for (auto [index, value] : {std::pair{&st->nw_src, rule->match.key.nw_src},
                                 std::pair{&st->nw_dst, rule->match.key.nw_dst}}) {
-        if (index->len != 0) ++index->values[value.host()];
+        if (index->len != 0) index->add(value.host());
     }
     auto& bucket = st->rules[rule_subtable_hash(rule->match)];
     bucket.insert(
@@ -238,9 +260,7 @@ void FlowTables::unlink(const OfRule& rule) {
     if (st == subs.end()) return;
     for (auto [index, value] : {std::pair{&st->nw_src, rule.match.key.nw_src},
                                 std::pair{&st->nw_dst, rule.match.key.nw_dst}}) {
-        if (index->len == 0) continue;
-        if (auto v = index->values.find(value.host()); v != index->values.end() && --v->second == 0)
-            index->values.erase(v);
+        if (index->len != 0) index->remove(value.host());
     }
     if (auto b = st->rules.find(rule_subtable_hash(rule.match)); b != st->rules.end()) {
         auto& list = b.value();

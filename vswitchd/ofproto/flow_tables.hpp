@@ -123,11 +123,22 @@ class FlowTables {
     // bits with every rule's misses them all, and so does every packet with its first k + 1 bits:
     // the megaflow needs those, not the full prefix. Without it a table of exact addresses made
     // one megaflow per address that missed it.
-    struct PrefixIndex {
-        uint8_t len = 0;                      // the prefix length; 0: not indexed
-        std::map<uint32_t, uint32_t> values;  // masked address (host order) -> rules
-        // The leading bits of `address` (host order) that set it apart from every rule's.
+    class PrefixIndex {
+      public:
+        uint8_t len = 0;             // the prefix length; 0: not indexed
+        void add(uint32_t address);  // a rule's masked address, host order
+        void remove(uint32_t address);
+        // The leading bits of `address` (host order) that set it apart from every rule's; all
+        // `len` while the sorted view is out of date. It is rebuilt once misses since the last
+        // change reach an eighth of the addresses, so a stream of flow-mods pays a hash update
+        // per rule and traffic pays at most an amortized share of one sort.
         uint8_t distinguishing_bits(uint32_t address) const;
+
+      private:
+        tsl::robin_map<uint32_t, uint32_t> counts_;  // address -> rules
+        mutable std::vector<uint32_t> sorted_;       // counts_' addresses, valid unless stale_
+        mutable bool stale_ = false;
+        mutable size_t misses_while_stale_ = 0;
     };
     struct Subtable {
         FlowMask mask;
