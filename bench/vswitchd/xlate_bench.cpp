@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "tests/support/flow_mods.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
 #include "vswitchd/ofproto/of_match.hpp"
 #include "vswitchd/ofproto/xlate.hpp"
@@ -13,20 +14,6 @@ namespace vs {
 namespace {
 
 constexpr uint32_t kDstBase = 0x0afd0000;  // 10.253.0.0, vsbench's first flow destination
-
-of13::FlowMod flow_mod(uint8_t table, of13::Match match,
-                       std::vector<of13::Instruction> instructions) {
-    of13::FlowMod fm;
-    fm.command = of13::FlowModCommand::kAdd;
-    fm.table_id = table;
-    fm.priority = 10;
-    fm.buffer_id = 0xffffffff;
-    fm.out_port = of13::port_no::kAny;
-    fm.out_group = 0xffffffff;
-    fm.match = std::move(match);
-    fm.instructions = std::move(instructions);
-    return fm;
-}
 
 void add(FlowTables& tables, const OfPortMap& ports, const of13::FlowMod& fm) {
     auto m = match_from_oxm(fm.match, ports);
@@ -50,22 +37,20 @@ FlowKey flow_key(uint32_t flow) {
 
 void BM_XlateL3(benchmark::State& state) {
     const auto n_rules = static_cast<uint32_t>(state.range(0));
-    OfPortMap ports;
-    ports.to_datapath = [](uint32_t p) -> std::optional<uint32_t> { return p; };
-    ports.to_openflow = [](uint32_t p) { return p; };
+    const OfPortMap ports = identity_port_map();
     FlowTables tables;
     using of13::Oxm;
     using of13::OxmField;
     for (uint32_t i = 0; i < n_rules; ++i) {
         add(tables, ports,
-            flow_mod(0,
-                     {{Oxm::make(OxmField::kEthType, 0x0800),
-                       Oxm::make(OxmField::kIpv4Dst, kDstBase + i)}},
-                     {of13::InstructionGotoTable{1}}));
+            flow_mod_add(0, 10,
+                         {{Oxm::make(OxmField::kEthType, 0x0800),
+                           Oxm::make(OxmField::kIpv4Dst, kDstBase + i)}},
+                         {of13::InstructionGotoTable{1}}));
     }
     add(tables, ports,
-        flow_mod(1, {{Oxm::make(OxmField::kInPort, 1)}},
-                 {of13::InstructionApplyActions{{of13::ActionOutput{2, 0}}}}));
+        flow_mod_add(1, 10, {{Oxm::make(OxmField::kInPort, 1)}},
+                     {of13::InstructionApplyActions{{of13::ActionOutput{2, 0}}}}));
     const std::vector<uint32_t> bridge_ports{1, 2};
     const XlateEnv env{tables, ports, bridge_ports, std::nullopt,
                        [](const Upcall&, UpcallDecision&) { return false; }};

@@ -7,6 +7,7 @@
 #include <array>
 #include <random>
 
+#include "tests/support/flow_mods.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
 #include "vswitchd/ofproto/of_match.hpp"
 
@@ -15,13 +16,6 @@ namespace {
 
 using of13::Oxm;
 using of13::OxmField;
-
-OfPortMap identity_ports() {
-    OfPortMap m;
-    m.to_datapath = [](uint32_t p) -> std::optional<uint32_t> { return p; };
-    m.to_openflow = [](uint32_t p) { return p; };
-    return m;
-}
 
 uint16_t code_of(const openflow::SpecError& e) {
     return e.code;
@@ -33,18 +27,18 @@ of13::Match tcp_dst(uint16_t port) {
 }
 
 TEST(OfMatch, PrerequisitesAreRequired) {
-    auto bad = match_from_oxm({{Oxm::make(OxmField::kTcpDst, 80)}}, identity_ports());
+    auto bad = match_from_oxm({{Oxm::make(OxmField::kTcpDst, 80)}}, identity_port_map());
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().type, static_cast<uint16_t>(of13::ErrorType::kBadMatch));
     EXPECT_EQ(code_of(bad.error()), static_cast<uint16_t>(of13::BadMatchCode::kBadPrereq));
-    auto ok = match_from_oxm(tcp_dst(80), identity_ports());
+    auto ok = match_from_oxm(tcp_dst(80), identity_port_map());
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->key.tp_dst.host(), 80);
     EXPECT_EQ(ok->mask.tp_dst.host(), 0xffff);
 }
 
 TEST(OfMatch, RejectsDuplicatesBadMasksAndUnsupportedFields) {
-    const auto ports = identity_ports();
+    const auto ports = identity_port_map();
     auto dup =
         match_from_oxm({{Oxm::make(OxmField::kInPort, 1), Oxm::make(OxmField::kInPort, 2)}}, ports);
     ASSERT_FALSE(dup);
@@ -60,7 +54,7 @@ TEST(OfMatch, RejectsDuplicatesBadMasksAndUnsupportedFields) {
 }
 
 TEST(OfMatch, Ipv6ExthdrNeedsIpv6AndSelectsByTheParsersFlags) {
-    const auto ports = identity_ports();
+    const auto ports = identity_port_map();
     auto no_type = match_from_oxm({{Oxm::make(OxmField::kIpv6Exthdr, 0x44)}}, ports);
     ASSERT_FALSE(no_type);
     EXPECT_EQ(no_type.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadPrereq));
@@ -114,7 +108,7 @@ TEST(OfMatch, Ipv6ExthdrNeedsIpv6AndSelectsByTheParsersFlags) {
 }
 
 TEST(OfMatch, MplsFieldsLiveInTheTopEntryAndNeedAnMplsType) {
-    const auto ports = identity_ports();
+    const auto ports = identity_port_map();
     auto no_type = match_from_oxm({{Oxm::make(OxmField::kMplsLabel, 5)}}, ports);
     ASSERT_FALSE(no_type);
     EXPECT_EQ(no_type.error().code, static_cast<uint16_t>(of13::BadMatchCode::kBadPrereq));
@@ -135,7 +129,7 @@ TEST(OfMatch, MplsFieldsLiveInTheTopEntryAndNeedAnMplsType) {
 }
 
 TEST(OfMatch, RoundTripsThroughOxm) {
-    const auto ports = identity_ports();
+    const auto ports = identity_port_map();
     const of13::Match in = {
         {Oxm::make(OxmField::kInPort, 3), Oxm::make_masked(OxmField::kMetadata, 0x10, 0xf0),
          Oxm::make(OxmField::kEthType, 0x0800), Oxm::make(OxmField::kVlanVid, 0x1000 | 42),
@@ -153,7 +147,7 @@ TEST(OfMatch, RoundTripsThroughOxm) {
 }
 
 TEST(OfMatch, CoversMoreSpecificMatchesOnly) {
-    const auto ports = identity_ports();
+    const auto ports = identity_port_map();
     auto broad = match_from_oxm({{Oxm::make(OxmField::kEthType, 0x0800)}}, ports);
     auto narrow = match_from_oxm(tcp_dst(80), ports);
     auto other = match_from_oxm({{Oxm::make(OxmField::kEthType, 0x86dd)}}, ports);
@@ -166,14 +160,8 @@ TEST(OfMatch, CoversMoreSpecificMatchesOnly) {
 
 of13::FlowMod add(uint16_t priority, const of13::Match& match, uint32_t out_port,
                   uint8_t table = 0) {
-    of13::FlowMod fm;
-    fm.command = of13::FlowModCommand::kAdd;
-    fm.priority = priority;
-    fm.table_id = table;
-    fm.match = match;
-    fm.out_port = of13::port_no::kAny;
-    fm.instructions = {of13::InstructionApplyActions{{of13::ActionOutput{out_port, 0}}}};
-    return fm;
+    return flow_mod_add(table, priority, match,
+                        {of13::InstructionApplyActions{{of13::ActionOutput{out_port, 0}}}});
 }
 
 class FlowTablesTest : public ::testing::Test {
@@ -183,7 +171,7 @@ class FlowTablesTest : public ::testing::Test {
         EXPECT_TRUE(m);
         return tables.flow_mod(fm, *m, 0);
     }
-    OfPortMap ports = identity_ports();
+    OfPortMap ports = identity_port_map();
     FlowTables tables;
 };
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/flow_mods.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
 #include "vswitchd/ofproto/of_match.hpp"
 #include "vswitchd/ofproto/xlate.hpp"
@@ -130,18 +131,11 @@ TEST_F(MeterTableTest, StatsAndConfig) {
 TEST_F(MeterTableTest, FlowsNameMetersAndGoWithThem) {
     FlowTables tables;
     tables.set_meter_check([this](uint32_t id) { return meters.find(id) != nullptr; });
-    OfPortMap ports;
-    ports.to_datapath = [](uint32_t p) -> std::optional<uint32_t> { return p; };
-    ports.to_openflow = [](uint32_t p) { return p; };
-    of13::FlowMod fm;
-    fm.command = of13::FlowModCommand::kAdd;
-    fm.priority = 10;
-    fm.buffer_id = 0xffffffff;
-    fm.out_port = of13::port_no::kAny;
-    fm.out_group = 0xffffffff;
+    const OfPortMap ports = identity_port_map();
     // Instruction order in the message does not matter: the meter runs first.
-    fm.instructions = {of13::InstructionApplyActions{{of13::ActionOutput{2, 0}}},
-                       of13::InstructionMeter{1}};
+    of13::FlowMod fm = flow_mod_add(
+        0, 10, {},
+        {of13::InstructionApplyActions{{of13::ActionOutput{2, 0}}}, of13::InstructionMeter{1}});
     auto match = match_from_oxm(fm.match, ports);
     ASSERT_TRUE(match);
     auto e = tables.flow_mod(fm, *match, 0);

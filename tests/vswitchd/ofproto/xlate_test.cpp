@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tests/support/flow_mods.hpp"
 #include "vswitchd/ofproto/flow_tables.hpp"
 #include "vswitchd/ofproto/of_match.hpp"
 #include "vswitchd/ofproto/xlate.hpp"
@@ -20,22 +21,9 @@ using of13::OxmField;
 
 class XlateTest : public ::testing::Test {
   protected:
-    XlateTest() {
-        ports.to_datapath = [](uint32_t p) -> std::optional<uint32_t> { return p; };
-        ports.to_openflow = [](uint32_t p) { return p; };
-    }
-
     std::optional<openflow::SpecError> add(uint8_t table, const of13::Match& match,
                                            std::vector<of13::Instruction> ins) {
-        of13::FlowMod fm;
-        fm.command = of13::FlowModCommand::kAdd;
-        fm.table_id = table;
-        fm.priority = 100;
-        fm.buffer_id = 0xffffffff;
-        fm.out_port = of13::port_no::kAny;
-        fm.out_group = 0xffffffff;
-        fm.match = match;
-        fm.instructions = std::move(ins);
+        const of13::FlowMod fm = flow_mod_add(table, 100, match, std::move(ins));
         auto m = match_from_oxm(fm.match, ports);
         EXPECT_TRUE(m);
         return tables.flow_mod(fm, *m, 0);
@@ -62,7 +50,7 @@ class XlateTest : public ::testing::Test {
     bool installed = false;
     std::vector<uint8_t> controller_packet;
 
-    OfPortMap ports;
+    OfPortMap ports = identity_port_map();
     FlowTables tables;
 };
 
