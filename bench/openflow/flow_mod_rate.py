@@ -56,8 +56,8 @@ def main():
         systems.append(ours)
         ovs = OpenVSwitch(work)
         systems.append(ovs)
+        ofctl = os.path.join(BIN, "ofctl")
         for _ in range(args.runs):
-            ofctl = os.path.join(BIN, "ofctl")
             for label, tool, system in (("ovs-ofctl -> vswitch", "ovs-ofctl", ours),
                                         ("ovs-ofctl -> ovs", "ovs-ofctl", ovs),
                                         ("ofctl -> vswitch", ofctl, ours),

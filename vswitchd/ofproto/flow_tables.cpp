@@ -197,10 +197,11 @@ uint32_t prefix_mask(uint8_t len) {
 }  // namespace
 
 void FlowTables::PrefixIndex::add(uint32_t address) {
-    if (++counts_[address] == 1) stale_ = true;
+    if (len != 0 && ++counts_[address] == 1) stale_ = true;
 }
 
 void FlowTables::PrefixIndex::remove(uint32_t address) {
+    if (len == 0) return;
     auto it = counts_.find(address);
     if (it == counts_.end()) return;
     if (--it.value() == 0) {
@@ -210,6 +211,7 @@ void FlowTables::PrefixIndex::remove(uint32_t address) {
 }
 
 uint8_t FlowTables::PrefixIndex::distinguishing_bits(uint32_t address) const {
+    if (len == 0) return 0;
     if (stale_) {
         if (++misses_while_stale_ * 8 < counts_.size()) return len;
         sorted_.clear();
@@ -239,10 +241,8 @@ void FlowTables::link(const RulePtr& rule) {
         st = subs.end() - 1;
     }
     ++st->priorities[rule->priority];
-    for (auto [index, value] : {std::pair{&st->nw_src, rule->match.key.nw_src},
-                                std::pair{&st->nw_dst, rule->match.key.nw_dst}}) {
-        if (index->len != 0) index->add(value.host());
-    }
+    st->nw_src.add(rule->match.key.nw_src.host());
+    st->nw_dst.add(rule->match.key.nw_dst.host());
     auto& bucket = st->rules[rule_subtable_hash(rule->match)];
     bucket.insert(
         std::partition_point(bucket.begin(), bucket.end(),
@@ -258,10 +258,8 @@ void FlowTables::unlink(const OfRule& rule) {
     auto& subs = subtables_[rule.table_id];
     auto st = subtable_of(rule.table_id, rule.match);
     if (st == subs.end()) return;
-    for (auto [index, value] : {std::pair{&st->nw_src, rule.match.key.nw_src},
-                                std::pair{&st->nw_dst, rule.match.key.nw_dst}}) {
-        if (index->len != 0) index->remove(value.host());
-    }
+    st->nw_src.remove(rule.match.key.nw_src.host());
+    st->nw_dst.remove(rule.match.key.nw_dst.host());
     if (auto b = st->rules.find(rule_subtable_hash(rule.match)); b != st->rules.end()) {
         auto& list = b.value();
         list.erase(std::remove_if(list.begin(), list.end(),
@@ -407,8 +405,8 @@ std::optional<openflow::SpecError> FlowTables::flow_mod(const of13::FlowMod& fm,
 // A miss in `st` is proven by the packet's address bits that set it apart from every rule's in
 // one indexed field (the one that takes fewer bits); the rest of the subtable's mask stays.
 void FlowTables::narrow_to_prefix(const Subtable& st, const FlowKey& key, FlowMask& examined) {
-    const uint8_t src = st.nw_src.len != 0 ? st.nw_src.distinguishing_bits(key.nw_src.host()) : 0;
-    const uint8_t dst = st.nw_dst.len != 0 ? st.nw_dst.distinguishing_bits(key.nw_dst.host()) : 0;
+    const uint8_t src = st.nw_src.distinguishing_bits(key.nw_src.host());
+    const uint8_t dst = st.nw_dst.distinguishing_bits(key.nw_dst.host());
     if (dst != 0 && (src == 0 || dst <= src)) {
         examined.nw_dst = Be32::from_host(prefix_mask(dst));
     } else if (src != 0) {

@@ -125,13 +125,13 @@ class FlowTables {
     // one megaflow per address that missed it.
     class PrefixIndex {
       public:
-        uint8_t len = 0;             // the prefix length; 0: not indexed
+        uint8_t len = 0;             // the prefix length; 0: not indexed (add/remove do nothing)
         void add(uint32_t address);  // a rule's masked address, host order
         void remove(uint32_t address);
         // The leading bits of `address` (host order) that set it apart from every rule's; all
-        // `len` while the sorted view is out of date. It is rebuilt once misses since the last
-        // change reach an eighth of the addresses, so a stream of flow-mods pays a hash update
-        // per rule and traffic pays at most an amortized share of one sort.
+        // `len` while the sorted view is out of date; 0 when not indexed. It is rebuilt once misses
+        // since the last change reach an eighth of the addresses, so a stream of flow-mods pays a
+        // hash update per rule and traffic pays at most an amortized share of one sort.
         uint8_t distinguishing_bits(uint32_t address) const;
 
       private:
